@@ -1,0 +1,4 @@
+// CLI layer: the list of subcommands. Each command lives in its own file in this folder.
+import type { Command } from '../command.js';
+
+export const commands: Command[] = [];

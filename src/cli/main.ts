@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// CLI layer: `lvsd` entry point; dispatches to a subcommand, maps errors to exit codes.
+import { readFileSync } from 'node:fs';
+import { UsageError, formatFlags } from './args.js';
+import { EXIT, type Io } from './command.js';
+import { commands } from './commands/index.js';
+
+const io: Io = {
+  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+};
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function mainUsage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 8);
+  return [
+    'usage: lvsd <command> [options]',
+    '',
+    'commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'lvsd <command> --help shows the options of a command; lvsd --version prints the version.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const target = name === 'help' ? rest[0] : undefined;
+    const cmd = target ? commands.find((c) => c.name === target) : undefined;
+    if (target && !cmd) {
+      io.err(`lvsd: unknown command '${target}'\n\n${mainUsage()}`);
+      return EXIT.USAGE;
+    }
+    io.out(cmd ? `${cmd.usage}\n\n${formatFlags(cmd.flags)}` : mainUsage());
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`lvsd ${version()}`);
+    return EXIT.OK;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (!cmd) {
+    io.err(`lvsd: unknown command '${name}'\n\n${mainUsage()}`);
+    return EXIT.USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(`${cmd.usage}\n\n${formatFlags(cmd.flags)}`);
+    return EXIT.OK;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`lvsd ${cmd.name}: ${e.message}\n\n${cmd.usage}\n\n${formatFlags(cmd.flags)}`);
+      return EXIT.USAGE;
+    }
+    const err = e as Error;
+    io.err(`lvsd ${cmd.name}: internal error: ${err.stack ?? String(err)}`);
+    return EXIT.INTERNAL;
+  }
+}
+
+// Run when executed as a program (not when imported by tests).
+const invoked = process.argv[1] ?? '';
+if (invoked.endsWith('/cli/main.js') || invoked.endsWith('/lvsd')) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`lvsd: internal error: ${String(e)}\n`);
+      process.exitCode = EXIT.INTERNAL;
+    },
+  );
+}
