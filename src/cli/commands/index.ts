@@ -1,4 +1,5 @@
 // CLI layer: the list of subcommands. Each command lives in its own file in this folder.
 import type { Command } from '../command.js';
+import { checkConfig, convert, dumpConfig, schema } from './config.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [checkConfig, dumpConfig, convert, schema];

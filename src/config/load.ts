@@ -1,0 +1,54 @@
+// Config layer (edge): reads a configuration file (keepalived.conf or YAML, by extension or
+// content), runs host checks when asked, and returns the one model with its diagnostics.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { ConfigError, type Diagnostic } from './diagnostics.js';
+import { nodeFileSystem } from './keepalived/fs.js';
+import { parseKeepalivedFile, type ParsedConfig } from './keepalived/parse.js';
+import type { ConfigFileSystem } from './keepalived/preprocess.js';
+import { parseYamlConfig } from './yaml.js';
+
+export type ConfigFormat = 'keepalived' | 'yaml';
+
+export interface LoadOptions {
+  /** `@id` selector; default: the short host name, as keepalived. */
+  configId?: string;
+  /** Force a format instead of detecting it. */
+  format?: ConfigFormat;
+  fs?: ConfigFileSystem;
+}
+
+export function defaultConfigId(): string {
+  return hostname().split('.')[0] ?? '';
+}
+
+/** `.yaml` / `.yml` / `.json` are YAML (JSON is YAML); anything else is keepalived.conf. */
+export function detectFormat(path: string): ConfigFormat {
+  return /\.(ya?ml|json)$/i.test(path) ? 'yaml' : 'keepalived';
+}
+
+export function loadConfig(path: string, opts: LoadOptions = {}): ParsedConfig & { format: ConfigFormat } {
+  const format = opts.format ?? detectFormat(path);
+  if (format === 'yaml') {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new ConfigError('file-unreadable', `cannot read ${path}: ${(e as Error).message}`);
+    }
+    return { ...parseYamlConfig(text, path), format };
+  }
+  const parsed = parseKeepalivedFile(path, opts.fs ?? nodeFileSystem, { configId: opts.configId ?? defaultConfigId() });
+  return { ...parsed, format };
+}
+
+/** Diagnostics in reading order: by file (in the order read), then line, then column. */
+export function sortDiagnostics(diags: readonly Diagnostic[], files: readonly string[]): Diagnostic[] {
+  const fileIdx = (f: string | undefined): number => (f === undefined ? files.length : Math.max(0, files.indexOf(f)));
+  return [...diags].sort(
+    (a, b) =>
+      fileIdx(a.loc?.file) - fileIdx(b.loc?.file) ||
+      (a.loc?.line ?? 0) - (b.loc?.line ?? 0) ||
+      (a.loc?.col ?? 0) - (b.loc?.col ?? 0),
+  );
+}
