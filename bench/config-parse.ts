@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,27 +18,26 @@ export function generate(nVs: number, nRs: number): string {
     const vip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
     out.push(
       `virtual_server ${vip} 80 {`,
-      '    delay_loop 6',
-      '    lvs_sched wrr',
-      '    lvs_method DR',
-      '    protocol TCP',
-      '    persistence_timeout 50',
+      '  delay_loop 6',
+      '  lvs_sched wrr',
+      '  lvs_method DR',
+      '  protocol TCP',
+      '  persistence_timeout 50',
     );
     for (let r = 0; r < nRs; r++) {
       const n = i * nRs + r;
       out.push(
-        `    real_server 172.${16 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${n & 255} 80 {`,
-        '        weight 1',
-        '        HTTP_GET {',
-        '            url {',
-        '                path /health',
-        '                status_code 200',
-        '            }',
-        '            connect_timeout 3',
-        '            retry 3',
-        '            delay_before_retry 3',
-        '        }',
+        `  real_server 172.${16 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${n & 255} 80 {`,
+        '    weight 1',
+        '    HTTP_GET {',
+        '      url {',
+        '        path /health',
+        '        status_code 200',
+        '      }',
+        '      connect_timeout 3',
+        '      retry 3',
         '    }',
+        '  }',
       );
     }
     out.push('}', '');
@@ -102,4 +102,5 @@ function main(): void {
   }
 }
 
-main();
+// Run only as a program, not when imported (tests reuse generate()).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -1,18 +1,31 @@
 // Config layer (pure): splits one keepalived.conf line into tokens, as keepalived's decomment()
 // and alloc_strvec() do: `#` and `!` outside quotes start a comment (`\#`, `\!` escape them),
 // double quotes group words, and `{` / `}` outside quotes are tokens of their own.
-import type { Token } from '../source.js';
+import type { SourceLoc, Token } from '../source.js';
 
-export interface LexedLine {
-  tokens: Token[];
-  /** An unterminated double quote was found (keepalived: "Unterminated quote"). */
-  unterminatedQuote: boolean;
-  /** The line ends with a backslash (continuation, used by multi-line $definitions). */
-  continued: boolean;
+/**
+ * A token whose location object is built only when asked for: a large configuration has
+ * millions of tokens and almost none of them ever appear in a diagnostic.
+ */
+export class LazyToken implements Token {
+  constructor(
+    readonly text: string,
+    readonly file: string,
+    readonly line: number,
+    readonly col: number,
+    readonly quoted: boolean,
+  ) {}
+
+  get loc(): SourceLoc {
+    return { file: this.file, line: this.line, col: this.col };
+  }
 }
+
+const SPECIAL = /["\\#!]/;
 
 /** Strip a comment from a raw line: returns the text before it (quotes respected). */
 export function stripComment(raw: string): { text: string; continued: boolean; unterminatedQuote: boolean } {
+  if (!SPECIAL.test(raw)) return { text: raw.trimEnd(), continued: false, unterminatedQuote: false };
   let out = '';
   let quote = false;
   for (let i = 0; i < raw.length; i++) {
@@ -38,42 +51,21 @@ export function stripComment(raw: string): { text: string; continued: boolean; u
   return { text: out.trimEnd(), continued: false, unterminatedQuote: quote };
 }
 
+// A quoted string (to the closing quote or the end of the line), a brace, or a run of other
+// characters up to white space, a brace or a quote (a backslash keeps the next character).
+const TOKEN_RE = /"([^"]*)"?|[{}]|(?:\\.|[^\s{}"\\]|\\$)+/g;
+
 /**
  * Tokenise a line (already comment-stripped). `colOffset` maps positions back to the raw line
  * (1-based column of text[0]). Quoted tokens keep their inner text, without the quotes.
  */
 export function tokenize(text: string, file: string, line: number, colOffset = 1): Token[] {
   const tokens: Token[] = [];
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text[i] as string;
-    if (c === ' ' || c === '\t' || c === '\f' || c === '\v' || c === '\r') {
-      i++;
-      continue;
-    }
-    const loc = { file, line, col: i + colOffset };
-    if (c === '{' || c === '}') {
-      tokens.push({ text: c, loc, quoted: false });
-      i++;
-      continue;
-    }
-    if (c === '"') {
-      const end = text.indexOf('"', i + 1);
-      const stop = end < 0 ? n : end;
-      tokens.push({ text: text.slice(i + 1, stop), loc, quoted: true });
-      i = stop + 1;
-      continue;
-    }
-    let j = i;
-    while (j < n) {
-      const d = text[j] as string;
-      if (d === ' ' || d === '\t' || d === '\f' || d === '\v' || d === '\r' || d === '{' || d === '}' || d === '"') break;
-      if (d === '\\' && j + 1 < n) j++;
-      j++;
-    }
-    tokens.push({ text: text.slice(i, j), loc, quoted: false });
-    i = j;
+  TOKEN_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = TOKEN_RE.exec(text)) !== null) {
+    const quoted = m[0].charCodeAt(0) === 34; /* " */
+    tokens.push(new LazyToken(quoted ? (m[1] as string) : m[0], file, line, m.index + colOffset, quoted));
   }
   return tokens;
 }

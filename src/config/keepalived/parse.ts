@@ -6,7 +6,7 @@ import { ParseContext, type KeywordTable } from './context.js';
 import { globalTopLevel } from './global.js';
 import { lvsTopLevel, validateLvs } from './lvs.js';
 import { Preprocessor, type ConfigFileSystem, type PreprocessOptions } from './preprocess.js';
-import { buildTree } from './tree.js';
+import { TreeBuilder } from './tree.js';
 import { validateVrrp, vrrpTopLevel } from './vrrp.js';
 
 export interface ParsedConfig {
@@ -19,20 +19,22 @@ export interface ParsedConfig {
 
 export const topLevelTable: KeywordTable<ConfigModel> = { ...globalTopLevel, ...vrrpTopLevel, ...lvsTopLevel };
 
-function parseLines(pre: Preprocessor, lines: ReturnType<Preprocessor['run']>, diags: Diagnostics): ParsedConfig {
+/** Read, build and walk in one pass: each top-level block is walked as soon as it is complete. */
+function parse(read: (pre: Preprocessor) => void, fs: ConfigFileSystem, opts: PreprocessOptions): ParsedConfig {
+  const diags = new Diagnostics();
   const ctx = new ParseContext(diags);
-  const tree = buildTree(lines, diags);
   const model = emptyModel();
-  ctx.walk(tree, topLevelTable, model, 'the top level');
+  const tree = new TreeBuilder(diags, (s) => ctx.dispatch(s, topLevelTable, model, 'the top level'));
+  const pre = new Preprocessor(fs, diags, opts, (line) => tree.push(line));
+  read(pre);
+  tree.end();
   validateVrrp(model, ctx);
   validateLvs(model, ctx);
   return { model, diagnostics: diags.list, locs: ctx.locs, files: pre.files };
 }
 
 export function parseKeepalivedFile(path: string, fs: ConfigFileSystem, opts: PreprocessOptions = {}): ParsedConfig {
-  const diags = new Diagnostics();
-  const pre = new Preprocessor(fs, diags, opts);
-  return parseLines(pre, pre.run(path), diags);
+  return parse((pre) => pre.run(path), fs, opts);
 }
 
 export function parseKeepalivedText(
@@ -41,7 +43,5 @@ export function parseKeepalivedText(
   fs: ConfigFileSystem,
   opts: PreprocessOptions = {},
 ): ParsedConfig {
-  const diags = new Diagnostics();
-  const pre = new Preprocessor(fs, diags, opts);
-  return parseLines(pre, pre.runText(text, file), diags);
+  return parse((pre) => pre.runText(text, file), fs, opts);
 }

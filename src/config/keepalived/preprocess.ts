@@ -42,15 +42,21 @@ const MAX_SUBST_ROUNDS = 64;
 export class Preprocessor {
   private readonly defs = new Map<string, Definition>();
   private readonly out: LogicalLine[] = [];
+  private emitted = 0;
   private readonly includeStack: string[] = [];
   private readonly maxLines: number;
   /** Files read, in order (for reload diffing and `dump-config`). */
   readonly files: string[] = [];
 
+  /**
+   * With a `sink`, each logical line is handed to it as soon as it is read (and `run` returns
+   * an empty list); without one, `run` returns all lines.
+   */
   constructor(
     private readonly fs: ConfigFileSystem,
     private readonly diags: Diagnostics,
     private readonly opts: PreprocessOptions = {},
+    private readonly sink?: (line: LogicalLine) => void,
   ) {
     this.maxLines = opts.maxLines ?? 5_000_000;
     const rnd = opts.random ?? Math.random;
@@ -104,40 +110,49 @@ export class Preprocessor {
   }
 
   private processText(text: string, file: string): void {
-    const raw = text.split('\n');
     let pendingDef: { name: string; def: Definition } | undefined;
-    for (let i = 0; i < raw.length; i++) {
-      const lineNo = i + 1;
-      const stripped = stripComment((raw[i] as string).replace(/\r$/, ''));
-      const leading = stripped.text.length - stripped.text.trimStart().length;
-      const body = stripped.text.trim();
-      const loc: SourceLoc = { file, line: lineNo, col: leading + 1 };
-      if (stripped.unterminatedQuote) this.diags.error('unterminated-quote', 'unterminated quote', loc);
+    let pos = 0;
+    let lineNo = 0;
+    const n = text.length;
+    while (pos < n) {
+      let nl = text.indexOf('\n', pos);
+      if (nl < 0) nl = n;
+      let rawLine = text.slice(pos, nl);
+      pos = nl + 1;
+      lineNo++;
+      if (rawLine.charCodeAt(rawLine.length - 1) === 13 /* \r */) rawLine = rawLine.slice(0, -1);
+      const stripped = stripComment(rawLine);
+      const lead = stripped.text.search(/\S/);
+      if (stripped.unterminatedQuote) {
+        this.diags.error('unterminated-quote', 'unterminated quote', { file, line: lineNo, col: lead + 1 });
+      }
       if (pendingDef) {
         // Continuation lines of a multi-line $definition.
-        if (body) pendingDef.def.lines.push(body);
+        if (lead >= 0) pendingDef.def.lines.push(stripped.text.slice(lead));
         if (!stripped.continued) pendingDef = undefined;
         continue;
       }
-      if (!body) continue;
-      const def = this.definition(body, stripped.continued, loc);
-      if (def) {
-        if (stripped.continued) pendingDef = def;
-        continue;
+      if (lead < 0) continue;
+      const body = lead === 0 ? stripped.text : stripped.text.slice(lead);
+      if (body.charCodeAt(0) === 36 /* $ */) {
+        const def = this.definition(body, stripped.continued);
+        if (def) {
+          if (stripped.continued) pendingDef = def;
+          continue;
+        }
       }
-      this.line(body, loc, 0);
+      this.line(body, { file, line: lineNo, col: lead + 1 }, 0);
     }
   }
 
   /** `$NAME=value`: defines NAME; returns it so continuation lines can be appended. */
-  private definition(body: string, continued: boolean, loc: SourceLoc): { name: string; def: Definition } | undefined {
+  private definition(body: string, continued: boolean): { name: string; def: Definition } | undefined {
     const m = /^\$([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(body);
     if (!m) return undefined;
     const name = m[1] as string;
     const value = (m[2] as string).trim();
     const def: Definition = { lines: value || !continued ? [value] : [] };
     this.defs.set(name, def);
-    void loc;
     return { name, def };
   }
 
@@ -158,10 +173,7 @@ export class Preprocessor {
       if (match === neg) return;
       text = m[2] as string;
     }
-    if (/^\$[A-Za-z_][A-Za-z0-9_]*\s*=/.test(text)) {
-      this.definition(text, false, loc);
-      return;
-    }
+    if (text.charCodeAt(0) === 36 /* $ */ && this.definition(text, false)) return;
     if (text.startsWith('~SEQ')) {
       this.seq(text, loc, depth);
       return;
@@ -181,10 +193,11 @@ export class Preprocessor {
       return;
     }
     if (tokens.length === 0) return;
-    if (this.out.length >= this.maxLines) {
+    if (++this.emitted > this.maxLines) {
       throw new ConfigError('too-large', `configuration expands to more than ${this.maxLines} lines`, loc);
     }
-    this.out.push({ tokens });
+    if (this.sink) this.sink({ tokens });
+    else this.out.push({ tokens });
   }
 
   private include(pattern: string, loc: SourceLoc): void {

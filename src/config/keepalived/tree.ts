@@ -15,59 +15,105 @@ export interface Stmt {
   blockLoc?: SourceLoc;
 }
 
-export function buildTree(lines: readonly LogicalLine[], diags: Diagnostics): Stmt[] {
-  const root: Stmt[] = [];
-  // Stack of open blocks: the statement that owns it and its children.
-  const stack: { owner: Stmt | undefined; children: Stmt[] }[] = [{ owner: undefined, children: root }];
-  let lastStmt: Stmt | undefined; // statement a following `{` would attach to
-  for (const line of lines) {
+interface Frame {
+  owner: Stmt | undefined;
+  children: Stmt[];
+}
+
+/**
+ * Builds statements line by line and hands each finished top-level statement to `onTop`, so a
+ * large configuration is walked block by block instead of being held whole in memory.
+ */
+export class TreeBuilder {
+  private readonly stack: Frame[] = [{ owner: undefined, children: [] }];
+  /** The statement a following `{` would attach to. */
+  private lastStmt: Stmt | undefined;
+  /** A top-level statement not handed out yet: a `{` on a later line may still open its block. */
+  private pendingTop: Stmt | undefined;
+
+  constructor(
+    private readonly diags: Diagnostics,
+    private readonly onTop: (s: Stmt) => void,
+  ) {}
+
+  private flushTop(): void {
+    if (this.pendingTop) {
+      const s = this.pendingTop;
+      this.pendingTop = undefined;
+      this.onTop(s);
+    }
+  }
+
+  push(line: LogicalLine): void {
     let cur: Stmt | undefined;
     for (const tok of line.tokens) {
-      const top = stack[stack.length - 1] as { owner: Stmt | undefined; children: Stmt[] };
+      const top = this.stack[this.stack.length - 1] as Frame;
       if (!tok.quoted && tok.text === '{') {
         cur = undefined;
-        if (!lastStmt || lastStmt.block) {
-          diags.error('unexpected-brace', "unexpected '{' with no keyword before it", tok.loc);
+        const last = this.lastStmt;
+        if (!last || last.block) {
+          this.diags.error('unexpected-brace', "unexpected '{' with no keyword before it", tok.loc);
           // Still track nesting so the matching '}' does not close an outer block.
-          const orphan: Stmt = { kw: { ...tok, text: '{' }, args: [], block: [], blockLoc: tok.loc };
-          stack.push({ owner: orphan, children: orphan.block as Stmt[] });
-          lastStmt = undefined;
+          const orphan: Stmt = { kw: tok, args: [], block: [], blockLoc: tok.loc };
+          this.stack.push({ owner: orphan, children: orphan.block as Stmt[] });
+          this.lastStmt = undefined;
           continue;
         }
-        lastStmt.block = [];
-        lastStmt.blockLoc = tok.loc;
-        stack.push({ owner: lastStmt, children: lastStmt.block });
-        lastStmt = undefined;
+        last.block = [];
+        last.blockLoc = tok.loc;
+        this.stack.push({ owner: last, children: last.block });
+        this.lastStmt = undefined;
         continue;
       }
       if (!tok.quoted && tok.text === '}') {
         cur = undefined;
-        lastStmt = undefined;
-        if (stack.length === 1) {
-          diags.error('extra-brace', "extra '}' with no block open", tok.loc);
+        this.lastStmt = undefined;
+        if (this.stack.length === 1) {
+          this.diags.error('extra-brace', "extra '}' with no block open", tok.loc);
           continue;
         }
-        const closed = stack.pop() as { owner: Stmt | undefined; children: Stmt[] };
-        lastStmt = undefined;
-        void closed;
+        this.stack.pop();
+        if (this.stack.length === 1) this.flushTop();
         continue;
       }
       if (!cur) {
         cur = { kw: tok, args: [] };
-        top.children.push(cur);
-        lastStmt = cur;
+        if (this.stack.length === 1) {
+          this.flushTop();
+          this.pendingTop = cur;
+        } else {
+          top.children.push(cur);
+        }
+        this.lastStmt = cur;
       } else {
         cur.args.push(tok);
       }
     }
   }
-  for (let i = stack.length - 1; i >= 1; i--) {
-    const owner = stack[i]?.owner as Stmt;
-    diags.error(
-      'missing-brace',
-      `missing '}' for the block of '${owner.kw.text}' opened at line ${owner.blockLoc?.line}`,
-      owner.blockLoc ?? owner.kw.loc,
-    );
+
+  end(): void {
+    for (let i = this.stack.length - 1; i >= 1; i--) {
+      const owner = this.stack[i]?.owner as Stmt;
+      this.diags.error(
+        'missing-brace',
+        `missing '}' for the block of '${owner.kw.text}' opened at line ${owner.blockLoc?.line}`,
+        owner.blockLoc ?? owner.kw.loc,
+      );
+    }
+    // An unclosed top-level block still reaches the walker, so its content is checked too.
+    if (this.stack.length > 1) {
+      const outer = this.stack[1]?.owner;
+      this.stack.length = 1;
+      if (outer && outer === this.pendingTop) this.flushTop();
+    }
+    this.flushTop();
   }
-  return root;
+}
+
+export function buildTree(lines: readonly LogicalLine[], diags: Diagnostics): Stmt[] {
+  const out: Stmt[] = [];
+  const b = new TreeBuilder(diags, (s) => out.push(s));
+  for (const l of lines) b.push(l);
+  b.end();
+  return out;
 }
