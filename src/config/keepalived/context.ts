@@ -75,13 +75,18 @@ export class ParseContext {
     const name = s.kw.text;
     let spec = Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
     if (!spec) {
-      const hint = suggest(name, Object.keys(table));
+      // A stray space inside a keyword (`vrrp _mcast_group4`) joins back into a known one.
+      const next = s.args[0]?.text;
+      const joined = next !== undefined ? name + next : undefined;
+      let hint: string | undefined;
+      if (joined !== undefined && Object.prototype.hasOwnProperty.call(table, joined)) {
+        hint = ` (a stray space? '${name} ${next}' should be '${joined}')`;
+      } else {
+        const close = suggest(name, Object.keys(table));
+        if (close) hint = ` (did you mean '${close}'?)`;
+      }
       const skipped = s.block ? '; its block is ignored' : '';
-      this.diags.warn(
-        'unknown-keyword',
-        `unknown keyword '${name}' in ${where}${hint ? ` (did you mean '${hint}'?)` : ''}${skipped}`,
-        s.kw.loc,
-      );
+      this.diags.warn('unknown-keyword', `unknown keyword '${name}' in ${where}${hint ?? ''}${skipped}`, s.kw.loc);
       return;
     }
     if (spec.deprecatedFor) {

@@ -30,6 +30,13 @@ test('walk dispatches known keywords, warns on unknown ones with a suggestion, h
   assert.equal(ctx.locs.get(target, 'retry')?.line, 3);
 });
 
+test('a stray space inside a keyword is recognised', () => {
+  const ctx = new ParseContext();
+  const table: KeywordTable<object> = { vrrp_mcast_group4: {} };
+  ctx.walk([stmt('vrrp', '_mcast_group4', '234.10.10.10')], table, {}, 'global_defs');
+  assert.equal(ctx.diags.list[0]?.message, "unknown keyword 'vrrp' in global_defs (a stray space? 'vrrp _mcast_group4' should be 'vrrp_mcast_group4')");
+});
+
 test('argument readers: ranges, numbers, booleans, enums, addresses; errors carry the token location', () => {
   const ctx = new ParseContext();
   assert.equal(ctx.int(tok('255'), 'priority', { min: 1, max: 255 }), 255);
