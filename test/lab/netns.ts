@@ -181,6 +181,10 @@ export class Lab {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const t0 = performance.now();
+    const trace = (what: string): void => {
+      if (process.env.LVSD_LAB_TRACE) process.stderr.write(`# lab ${this.prefix}: ${what} at +${(performance.now() - t0).toFixed(0)} ms\n`);
+    };
     const procs = [...this.procs];
     for (const p of procs) p.killGroup('SIGKILL');
     await Promise.all(procs.map((p) => p.exited));
@@ -195,6 +199,7 @@ export class Lab {
     const leftPids = (
       await Promise.all(stuck.map(async (p) => ((await waitFor(() => p.groupMembers().length === 0, 2000)) ? [] : p.groupMembers())))
     ).flat();
+    trace('closed');
     if (leftNs.length > 0 || leftPids.length > 0) {
       throw new LabError('LAB_LEAK', `lab teardown left namespaces [${leftNs.join(', ')}] and pids [${leftPids.join(', ')}]`);
     }

@@ -210,7 +210,9 @@ export class LabProcess {
   async stop(graceMs = 3000): Promise<ExitStatus> {
     if (this.alive) {
       this.kill('SIGTERM');
-      const t = await Promise.race([this.exited, sleep(graceMs).then(() => undefined)]);
+      let timer: NodeJS.Timeout | undefined;
+      const t = await Promise.race([this.exited, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), graceMs)))]);
+      clearTimeout(timer);
       if (t === undefined) this.killGroup('SIGKILL');
     }
     const st = await this.exited;
