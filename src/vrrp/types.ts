@@ -84,7 +84,8 @@ export const DEFAULT_GARP: GarpConfig = {
 
 /** An instance config with keepalived's defaults for everything not given. */
 export function instanceConfig(
-  c: Pick<InstanceConfig, 'name' | 'vrid' | 'priority' | 'primaryAddress' | 'virtualAddresses'> & Partial<InstanceConfig>,
+  c: Pick<InstanceConfig, 'name' | 'vrid' | 'priority' | 'primaryAddress' | 'virtualAddresses'> &
+    Partial<Omit<InstanceConfig, 'garp'>> & { garp?: Partial<GarpConfig> },
 ): InstanceConfig {
   const family = c.family ?? (c.primaryAddress.includes(':') ? 'ipv6' : 'ipv4');
   const version = c.version ?? (family === 'ipv6' ? 3 : 2);
