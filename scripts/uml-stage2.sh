@@ -6,7 +6,8 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 job=${lvsd_job:?lvsd_job not set}
 bb=/usr/bin/busybox
 ip link set lo up
-for m in ${lvsd_modules:-ip_vs ip_vs_rr ip_vs_wrr ip_vs_wlc ip_vs_sh veth bridge}; do
+# lvsd_modules: comma-separated module names from the boot line.
+for m in $(echo "${lvsd_modules:-ip_vs,ip_vs_rr,ip_vs_wrr,ip_vs_wlc,ip_vs_sh,veth,bridge}" | tr , " "); do
   $bb modprobe "$m" >> "$job/modprobe.out" 2>&1 || echo "uml-stage2: modprobe $m failed" >&2
 done
 sh "$job/cmd.sh" > "$job/out" 2>&1 < /dev/null
