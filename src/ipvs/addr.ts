@@ -1,8 +1,34 @@
 // Pure codec: IPv4 / IPv6 address text <-> bytes, printed the way glibc's inet_ntop prints them.
 import { IpvsDecodeError } from './errors.js';
+import type { NlWriter } from './netlink.js';
 import type { Family } from './types.js';
 
 const V4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/** Dotted-quad IPv4 text as a 32-bit number, or -1 (no leading zeros, as parseIPv4). Fast path. */
+export function ipv4ToInt(text: string): number {
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1;
+      part = part * 10 + (c - 48);
+      if (part > 255) return -1;
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return v * 256 + part;
+}
 
 /** Parses dotted-quad IPv4 text into 4 bytes, or returns undefined. */
 export function parseIPv4(text: string): Uint8Array | undefined {
@@ -147,4 +173,17 @@ export function inetToAddress(family: Family, b: Uint8Array): string {
   }
   if (b.length < 16) throw new IpvsDecodeError('LVSD_IPVS_DECODE', `IPv6 address attribute is ${b.length} bytes; needs 16`);
   return formatIPv6(b);
+}
+
+const INET_ZERO = new Uint8Array(16);
+
+/** Writes a union nf_inet_addr attribute (16 bytes, IPv4 in the first 4) as ipvsadm sends it. */
+export function writeInet(w: NlWriter, type: number, family: Family, text: string): void {
+  if (family === 'ipv4') {
+    const v = ipv4ToInt(text);
+    if (v < 0) throw new IpvsDecodeError('LVSD_IPVS_BAD_ADDRESS', `not an ipv4 address: '${text}'`);
+    w.inet4(type, v);
+    return;
+  }
+  w.bytes(type, text === '::' ? INET_ZERO : addressToInet(family, text));
 }

@@ -26,11 +26,26 @@
 //   |   TUN_FLAGS u16, U_THRESH u32, L_THRESH u32                    |
 //   +---------------------------------------------------------------+
 //
-// The `netlink` package's AttrStream does not set NLA_F_NESTED; this codec does (the kernel's
-// strict validation of nested attributes wants it since Linux 5.2).
+// The `netlink` package's AttrStream does not set NLA_F_NESTED; this codec does, as libnl's
+// nla_nest_start does for ipvsadm. Framing and the writer live in netlink.ts.
 import * as C from './constants.js';
-import { addressToInet, formatIPv4, formatIPv6, inetToAddress } from './addr.js';
+import { addressToInet, formatIPv4, formatIPv6, inetToAddress, writeInet } from './addr.js';
 import { IpvsDecodeError } from './errors.js';
+import { NlWriter, parseAttrs, type GenlMessage } from './netlink.js';
+
+export {
+  NlWriter,
+  decodeFamilyId,
+  encodeNlMessage,
+  frameGetFamily,
+  nla,
+  parseAttrs,
+  parseGenl,
+  parseNlError,
+  parseNlMessages,
+  type GenlMessage,
+  type NlMessage,
+} from './netlink.js';
 import {
   configFlags,
   describeService,
@@ -49,137 +64,6 @@ import {
   type Timeouts,
   type TunnelType,
 } from './types.js';
-
-// ---------------------------------------------------------------------------------------------
-// Netlink framing
-
-export interface NlMessage {
-  type: number;
-  flags: number;
-  seq: number;
-  pid: number;
-  payload: Buffer;
-}
-
-const align4 = (n: number): number => (n + 3) & ~3;
-
-export function encodeNlMessage(type: number, flags: number, seq: number, pid: number, payload: Uint8Array): Buffer {
-  const len = C.NLMSG_HDRLEN + payload.length;
-  const b = Buffer.alloc(align4(len));
-  b.writeUInt32LE(len, 0);
-  b.writeUInt16LE(type, 4);
-  b.writeUInt16LE(flags, 6);
-  b.writeUInt32LE(seq >>> 0, 8);
-  b.writeUInt32LE(pid >>> 0, 12);
-  b.set(payload, C.NLMSG_HDRLEN);
-  return b;
-}
-
-/** Splits one datagram into its netlink messages. */
-export function parseNlMessages(buf: Buffer): NlMessage[] {
-  const out: NlMessage[] = [];
-  let off = 0;
-  while (off + C.NLMSG_HDRLEN <= buf.length) {
-    const len = buf.readUInt32LE(off);
-    if (len < C.NLMSG_HDRLEN || off + len > buf.length) {
-      throw new IpvsDecodeError('LVSD_IPVS_DECODE', `netlink message at offset ${off} claims length ${len}; ${buf.length - off} bytes left`);
-    }
-    out.push({
-      type: buf.readUInt16LE(off + 4),
-      flags: buf.readUInt16LE(off + 6),
-      seq: buf.readUInt32LE(off + 8),
-      pid: buf.readUInt32LE(off + 12),
-      payload: buf.subarray(off + C.NLMSG_HDRLEN, off + len),
-    });
-    off += align4(len);
-  }
-  return out;
-}
-
-/** struct nlmsgerr: int error; struct nlmsghdr msg (+ the request unless capped). error 0 = ACK. */
-export function parseNlError(payload: Buffer): { errno: number; seq: number } {
-  if (payload.length < 4 + C.NLMSG_HDRLEN) {
-    throw new IpvsDecodeError('LVSD_IPVS_DECODE', `NLMSG_ERROR payload is ${payload.length} bytes; needs ${4 + C.NLMSG_HDRLEN}`);
-  }
-  return { errno: -payload.readInt32LE(0), seq: payload.readUInt32LE(4 + 8) };
-}
-
-export interface GenlMessage {
-  cmd: number;
-  version: number;
-  attrs: Buffer;
-}
-
-export function parseGenl(payload: Buffer): GenlMessage {
-  if (payload.length < C.GENL_HDRLEN) {
-    throw new IpvsDecodeError('LVSD_IPVS_DECODE', `generic netlink payload is ${payload.length} bytes; needs ${C.GENL_HDRLEN}`);
-  }
-  return { cmd: payload[0] as number, version: payload[1] as number, attrs: payload.subarray(C.GENL_HDRLEN) };
-}
-
-export function genlPayload(cmd: number, version: number, attrs: Uint8Array): Buffer {
-  const b = Buffer.alloc(C.GENL_HDRLEN + attrs.length);
-  b[0] = cmd;
-  b[1] = version;
-  b.set(attrs, C.GENL_HDRLEN);
-  return b;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Attributes
-
-/** Attributes by type (flags masked off); the last one wins, as nla_parse does. */
-export function parseAttrs(buf: Buffer): Map<number, Buffer> {
-  const m = new Map<number, Buffer>();
-  let off = 0;
-  while (off + C.NLA_HDRLEN <= buf.length) {
-    const len = buf.readUInt16LE(off);
-    const type = buf.readUInt16LE(off + 2) & C.NLA_TYPE_MASK;
-    if (len < C.NLA_HDRLEN || off + len > buf.length) {
-      throw new IpvsDecodeError('LVSD_IPVS_DECODE', `attribute type ${type} at offset ${off} claims length ${len}; ${buf.length - off} bytes left`);
-    }
-    m.set(type, buf.subarray(off + C.NLA_HDRLEN, off + len));
-    off += align4(len);
-  }
-  return m;
-}
-
-function attr(type: number, value: Uint8Array): Buffer {
-  const len = C.NLA_HDRLEN + value.length;
-  const b = Buffer.alloc(align4(len));
-  b.writeUInt16LE(len, 0);
-  b.writeUInt16LE(type, 2);
-  b.set(value, C.NLA_HDRLEN);
-  return b;
-}
-
-export const nla = {
-  u8: (t: number, v: number): Buffer => attr(t, Uint8Array.of(v & 0xff)),
-  u16: (t: number, v: number): Buffer => {
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(v, 0);
-    return attr(t, b);
-  },
-  be16: (t: number, v: number): Buffer => {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(v, 0);
-    return attr(t, b);
-  },
-  u32: (t: number, v: number): Buffer => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v >>> 0, 0);
-    return attr(t, b);
-  },
-  be32: (t: number, v: number): Buffer => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(v >>> 0, 0);
-    return attr(t, b);
-  },
-  bytes: (t: number, v: Uint8Array): Buffer => attr(t, v),
-  /** NUL-terminated, as NLA_PUT_STRING / nla_put_string. */
-  str: (t: number, v: string): Buffer => attr(t, Buffer.from(`${v}\0`, 'latin1')),
-  nest: (t: number, children: Buffer[]): Buffer => attr(t | C.NLA_F_NESTED, Buffer.concat(children)),
-};
 
 function need(m: Map<number, Buffer>, t: number, what: string, size: number): Buffer {
   const v = m.get(t);
@@ -245,192 +129,213 @@ export interface IpvsRequest {
   cmd: number;
   /** NLM_F_DUMP for dumps, 0 otherwise; REQUEST and ACK are added when framed. */
   flags: number;
-  attrs: Buffer;
-  /** For errors and logs: "NEW_DEST TCP 10.0.0.1:80 -> 10.0.1.1:80". */
-  what: string;
+  /** Writes the attributes after the generic netlink header. */
+  body: (w: NlWriter) => void;
+  /** For errors and logs: "NEW_DEST TCP 10.0.0.1:80 -> 10.0.1.1:80" (built on demand). */
+  readonly what: string;
 }
 
-function serviceKeyAttrs(k: ServiceKey): Buffer[] {
-  const a = [nla.u16(C.IPVS_SVC_ATTR_AF, AF[k.family])];
+function writeServiceKey(w: NlWriter, k: ServiceKey): void {
+  w.u16(C.IPVS_SVC_ATTR_AF, AF[k.family]);
   if (k.kind === 'fwmark') {
-    a.push(nla.u32(C.IPVS_SVC_ATTR_FWMARK, k.fwmark));
+    w.u32(C.IPVS_SVC_ATTR_FWMARK, k.fwmark);
   } else {
-    a.push(
-      nla.u16(C.IPVS_SVC_ATTR_PROTOCOL, PROTO[k.protocol]),
-      nla.bytes(C.IPVS_SVC_ATTR_ADDR, addressToInet(k.family, k.address)),
-      nla.be16(C.IPVS_SVC_ATTR_PORT, k.port),
-    );
+    w.u16(C.IPVS_SVC_ATTR_PROTOCOL, PROTO[k.protocol]);
+    writeInet(w, C.IPVS_SVC_ATTR_ADDR, k.family, k.address);
+    w.be16(C.IPVS_SVC_ATTR_PORT, k.port);
   }
-  return a;
 }
 
 /** The IPVS_CMD_ATTR_SERVICE nest: the key alone, or the full entry (NEW/SET_SERVICE), in ipvsadm's order. */
-export function encodeService(s: Service | ServiceKey, full: boolean): Buffer {
+export function writeService(w: NlWriter, s: Service | ServiceKey, full: boolean): void {
   const key = 'key' in s ? s.key : s;
-  const a = serviceKeyAttrs(key);
+  const nest = w.beginNest(C.IPVS_CMD_ATTR_SERVICE);
+  writeServiceKey(w, key);
   if (full) {
     if (!('key' in s)) throw new TypeError('a full service entry needs a Service, not a key');
-    a.push(nla.str(C.IPVS_SVC_ATTR_SCHED_NAME, s.scheduler));
-    if (s.pe) a.push(nla.str(C.IPVS_SVC_ATTR_PE_NAME, s.pe));
-    const flags = Buffer.alloc(8);
-    flags.writeUInt32LE(configFlags(s.flags) >>> 0, 0);
-    flags.writeUInt32LE(0xffffffff, 4); // struct ip_vs_flags.mask: every bit is given
-    a.push(nla.bytes(C.IPVS_SVC_ATTR_FLAGS, flags));
-    a.push(nla.u32(C.IPVS_SVC_ATTR_TIMEOUT, s.timeout));
-    // IPv4: the mask as __be32; IPv6: the prefix length as a host-order u32 (kernel reads both raw).
-    a.push(key.family === 'ipv4' ? nla.be32(C.IPVS_SVC_ATTR_NETMASK, s.netmask) : nla.u32(C.IPVS_SVC_ATTR_NETMASK, s.netmask));
+    w.str(C.IPVS_SVC_ATTR_SCHED_NAME, s.scheduler);
+    if (s.pe) w.str(C.IPVS_SVC_ATTR_PE_NAME, s.pe);
+    // struct ip_vs_flags { flags, mask }: every bit is given
+    w.bytes(C.IPVS_SVC_ATTR_FLAGS, flagsValue(configFlags(s.flags)));
+    w.u32(C.IPVS_SVC_ATTR_TIMEOUT, s.timeout);
+    // IPv4: the mask as __be32; IPv6: the prefix length as a host-order u32 (the kernel reads both raw).
+    if (key.family === 'ipv4') w.be32(C.IPVS_SVC_ATTR_NETMASK, s.netmask);
+    else w.u32(C.IPVS_SVC_ATTR_NETMASK, s.netmask);
   }
-  return nla.nest(C.IPVS_CMD_ATTR_SERVICE, a);
+  w.endNest(nest);
+}
+
+const flagsCache = new Map<number, Buffer>();
+function flagsValue(flags: number): Buffer {
+  let b = flagsCache.get(flags);
+  if (!b) {
+    b = Buffer.alloc(8);
+    b.writeUInt32LE(flags >>> 0, 0);
+    b.writeUInt32LE(0xffffffff, 4);
+    flagsCache.set(flags, b);
+  }
+  return b;
 }
 
 type DestKey = Pick<Destination, 'family' | 'address' | 'port'>;
 
 /** The IPVS_CMD_ATTR_DEST nest: the key alone (DEL_DEST) or the full entry, in ipvsadm's order. */
-export function encodeDest(d: Destination | DestKey, full: boolean): Buffer {
-  const a = [
-    nla.u16(C.IPVS_DEST_ATTR_ADDR_FAMILY, AF[d.family]),
-    nla.bytes(C.IPVS_DEST_ATTR_ADDR, addressToInet(d.family, d.address)),
-    nla.be16(C.IPVS_DEST_ATTR_PORT, d.port),
-  ];
+export function writeDest(w: NlWriter, d: Destination | DestKey, full: boolean): void {
+  const nest = w.beginNest(C.IPVS_CMD_ATTR_DEST);
+  w.u16(C.IPVS_DEST_ATTR_ADDR_FAMILY, AF[d.family]);
+  writeInet(w, C.IPVS_DEST_ATTR_ADDR, d.family, d.address);
+  w.be16(C.IPVS_DEST_ATTR_PORT, d.port);
   if (full) {
     if (!('forwarding' in d)) throw new TypeError('a full destination entry needs a Destination, not a key');
-    a.push(
-      nla.u32(C.IPVS_DEST_ATTR_FWD_METHOD, FWD[d.forwarding]),
-      nla.u32(C.IPVS_DEST_ATTR_WEIGHT, d.weight),
-      nla.u8(C.IPVS_DEST_ATTR_TUN_TYPE, TUN[d.tunnelType]),
-      nla.be16(C.IPVS_DEST_ATTR_TUN_PORT, d.tunnelPort),
-      nla.u16(C.IPVS_DEST_ATTR_TUN_FLAGS, d.tunnelFlags),
-      nla.u32(C.IPVS_DEST_ATTR_U_THRESH, d.upperThreshold),
-      nla.u32(C.IPVS_DEST_ATTR_L_THRESH, d.lowerThreshold),
-    );
+    w.u32(C.IPVS_DEST_ATTR_FWD_METHOD, FWD[d.forwarding])
+      .u32(C.IPVS_DEST_ATTR_WEIGHT, d.weight)
+      .u8(C.IPVS_DEST_ATTR_TUN_TYPE, TUN[d.tunnelType])
+      .be16(C.IPVS_DEST_ATTR_TUN_PORT, d.tunnelPort)
+      .u16(C.IPVS_DEST_ATTR_TUN_FLAGS, d.tunnelFlags)
+      .u32(C.IPVS_DEST_ATTR_U_THRESH, d.upperThreshold)
+      .u32(C.IPVS_DEST_ATTR_L_THRESH, d.lowerThreshold);
   }
-  return nla.nest(C.IPVS_CMD_ATTR_DEST, a);
+  w.endNest(nest);
+}
+
+export function encodeService(s: Service | ServiceKey, full: boolean): Buffer {
+  const w = new NlWriter(128);
+  writeService(w, s, full);
+  return w.finish();
+}
+
+export function encodeDest(d: Destination | DestKey, full: boolean): Buffer {
+  const w = new NlWriter(128);
+  writeDest(w, d, full);
+  return w.finish();
 }
 
 const svcWhat = (cmd: number, k: ServiceKey): string => `${C.IPVS_CMD_NAMES[cmd]} ${describeService(k)}`;
 const destWhat = (cmd: number, k: ServiceKey, d: DestKey): string =>
   `${svcWhat(cmd, k)} -> ${hostPort(d.family, d.address, d.port)}`;
 
+class Request implements IpvsRequest {
+  constructor(
+    readonly cmd: number,
+    readonly flags: number,
+    readonly body: (w: NlWriter) => void,
+    private readonly describe: () => string,
+  ) {}
+  get what(): string {
+    return this.describe();
+  }
+}
+function request(cmd: number, flags: number, body: (w: NlWriter) => void, what: () => string): IpvsRequest {
+  return new Request(cmd, flags, body, what);
+}
+const noBody = (): void => undefined;
+
 export const req = {
-  newService: (s: Service): IpvsRequest => ({
-    cmd: C.IPVS_CMD_NEW_SERVICE,
-    flags: 0,
-    attrs: encodeService(s, true),
-    what: svcWhat(C.IPVS_CMD_NEW_SERVICE, s.key),
-  }),
-  setService: (s: Service): IpvsRequest => ({
-    cmd: C.IPVS_CMD_SET_SERVICE,
-    flags: 0,
-    attrs: encodeService(s, true),
-    what: svcWhat(C.IPVS_CMD_SET_SERVICE, s.key),
-  }),
-  delService: (k: ServiceKey): IpvsRequest => ({
-    cmd: C.IPVS_CMD_DEL_SERVICE,
-    flags: 0,
-    attrs: encodeService(k, false),
-    what: svcWhat(C.IPVS_CMD_DEL_SERVICE, k),
-  }),
-  getService: (k: ServiceKey): IpvsRequest => ({
-    cmd: C.IPVS_CMD_GET_SERVICE,
-    flags: 0,
-    attrs: encodeService(k, false),
-    what: svcWhat(C.IPVS_CMD_GET_SERVICE, k),
-  }),
-  dumpServices: (): IpvsRequest => ({ cmd: C.IPVS_CMD_GET_SERVICE, flags: C.NLM_F_DUMP, attrs: Buffer.alloc(0), what: 'GET_SERVICE dump' }),
-  newDest: (k: ServiceKey, d: Destination): IpvsRequest => ({
-    cmd: C.IPVS_CMD_NEW_DEST,
-    flags: 0,
-    attrs: Buffer.concat([encodeService(k, false), encodeDest(d, true)]),
-    what: destWhat(C.IPVS_CMD_NEW_DEST, k, d),
-  }),
-  setDest: (k: ServiceKey, d: Destination): IpvsRequest => ({
-    cmd: C.IPVS_CMD_SET_DEST,
-    flags: 0,
-    attrs: Buffer.concat([encodeService(k, false), encodeDest(d, true)]),
-    what: destWhat(C.IPVS_CMD_SET_DEST, k, d),
-  }),
-  delDest: (k: ServiceKey, d: DestKey): IpvsRequest => ({
-    cmd: C.IPVS_CMD_DEL_DEST,
-    flags: 0,
-    attrs: Buffer.concat([encodeService(k, false), encodeDest(d, false)]),
-    what: destWhat(C.IPVS_CMD_DEL_DEST, k, d),
-  }),
-  dumpDests: (k: ServiceKey): IpvsRequest => ({
-    cmd: C.IPVS_CMD_GET_DEST,
-    flags: C.NLM_F_DUMP,
-    attrs: encodeService(k, false),
-    what: `GET_DEST dump ${describeService(k)}`,
-  }),
-  getInfo: (): IpvsRequest => ({ cmd: C.IPVS_CMD_GET_INFO, flags: 0, attrs: Buffer.alloc(0), what: 'GET_INFO' }),
-  getConfig: (): IpvsRequest => ({ cmd: C.IPVS_CMD_GET_CONFIG, flags: 0, attrs: Buffer.alloc(0), what: 'GET_CONFIG' }),
+  newService: (s: Service): IpvsRequest =>
+    request(C.IPVS_CMD_NEW_SERVICE, 0, (w) => writeService(w, s, true), () => svcWhat(C.IPVS_CMD_NEW_SERVICE, s.key)),
+  setService: (s: Service): IpvsRequest =>
+    request(C.IPVS_CMD_SET_SERVICE, 0, (w) => writeService(w, s, true), () => svcWhat(C.IPVS_CMD_SET_SERVICE, s.key)),
+  delService: (k: ServiceKey): IpvsRequest =>
+    request(C.IPVS_CMD_DEL_SERVICE, 0, (w) => writeService(w, k, false), () => svcWhat(C.IPVS_CMD_DEL_SERVICE, k)),
+  getService: (k: ServiceKey): IpvsRequest =>
+    request(C.IPVS_CMD_GET_SERVICE, 0, (w) => writeService(w, k, false), () => svcWhat(C.IPVS_CMD_GET_SERVICE, k)),
+  dumpServices: (): IpvsRequest => request(C.IPVS_CMD_GET_SERVICE, C.NLM_F_DUMP, noBody, () => 'GET_SERVICE dump'),
+  newDest: (k: ServiceKey, d: Destination): IpvsRequest =>
+    request(
+      C.IPVS_CMD_NEW_DEST,
+      0,
+      (w) => {
+        writeService(w, k, false);
+        writeDest(w, d, true);
+      },
+      () => destWhat(C.IPVS_CMD_NEW_DEST, k, d),
+    ),
+  setDest: (k: ServiceKey, d: Destination): IpvsRequest =>
+    request(
+      C.IPVS_CMD_SET_DEST,
+      0,
+      (w) => {
+        writeService(w, k, false);
+        writeDest(w, d, true);
+      },
+      () => destWhat(C.IPVS_CMD_SET_DEST, k, d),
+    ),
+  delDest: (k: ServiceKey, d: DestKey): IpvsRequest =>
+    request(
+      C.IPVS_CMD_DEL_DEST,
+      0,
+      (w) => {
+        writeService(w, k, false);
+        writeDest(w, d, false);
+      },
+      () => destWhat(C.IPVS_CMD_DEL_DEST, k, d),
+    ),
+  dumpDests: (k: ServiceKey): IpvsRequest =>
+    request(C.IPVS_CMD_GET_DEST, C.NLM_F_DUMP, (w) => writeService(w, k, false), () => `GET_DEST dump ${describeService(k)}`),
+  getInfo: (): IpvsRequest => request(C.IPVS_CMD_GET_INFO, 0, noBody, () => 'GET_INFO'),
+  getConfig: (): IpvsRequest => request(C.IPVS_CMD_GET_CONFIG, 0, noBody, () => 'GET_CONFIG'),
   /** 0 leaves a timeout unchanged (the kernel skips zero values). */
-  setConfig: (t: Timeouts): IpvsRequest => ({
-    cmd: C.IPVS_CMD_SET_CONFIG,
-    flags: 0,
-    attrs: Buffer.concat([
-      nla.u32(C.IPVS_CMD_ATTR_TIMEOUT_TCP, t.tcp),
-      nla.u32(C.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t.tcpFin),
-      nla.u32(C.IPVS_CMD_ATTR_TIMEOUT_UDP, t.udp),
-    ]),
-    what: 'SET_CONFIG',
-  }),
-  newDaemon: (d: SyncDaemon): IpvsRequest => {
-    const a = [
-      nla.u32(C.IPVS_DAEMON_ATTR_STATE, d.state === 'master' ? C.IP_VS_STATE_MASTER : C.IP_VS_STATE_BACKUP),
-      nla.str(C.IPVS_DAEMON_ATTR_MCAST_IFN, d.mcastIfn),
-      nla.u32(C.IPVS_DAEMON_ATTR_SYNC_ID, d.syncId),
-    ];
-    if (d.syncMaxLen) a.push(nla.u16(C.IPVS_DAEMON_ATTR_SYNC_MAXLEN, d.syncMaxLen));
-    if (d.mcastPort) a.push(nla.u16(C.IPVS_DAEMON_ATTR_MCAST_PORT, d.mcastPort));
-    if (d.mcastTtl) a.push(nla.u8(C.IPVS_DAEMON_ATTR_MCAST_TTL, d.mcastTtl));
-    if (d.mcastGroup) {
-      const fam: Family = d.mcastGroup.includes(':') ? 'ipv6' : 'ipv4';
-      const bytes = addressToInet(fam, d.mcastGroup);
-      a.push(
-        fam === 'ipv6'
-          ? nla.bytes(C.IPVS_DAEMON_ATTR_MCAST_GROUP6, bytes)
-          : nla.bytes(C.IPVS_DAEMON_ATTR_MCAST_GROUP, bytes.subarray(0, 4)),
-      );
-    }
-    return { cmd: C.IPVS_CMD_NEW_DAEMON, flags: 0, attrs: nla.nest(C.IPVS_CMD_ATTR_DAEMON, a), what: `NEW_DAEMON ${d.state}` };
-  },
-  delDaemon: (state: 'master' | 'backup'): IpvsRequest => ({
-    cmd: C.IPVS_CMD_DEL_DAEMON,
-    flags: 0,
-    attrs: nla.nest(C.IPVS_CMD_ATTR_DAEMON, [
-      nla.u32(C.IPVS_DAEMON_ATTR_STATE, state === 'master' ? C.IP_VS_STATE_MASTER : C.IP_VS_STATE_BACKUP),
-    ]),
-    what: `DEL_DAEMON ${state}`,
-  }),
-  dumpDaemons: (): IpvsRequest => ({ cmd: C.IPVS_CMD_GET_DAEMON, flags: C.NLM_F_DUMP, attrs: Buffer.alloc(0), what: 'GET_DAEMON dump' }),
-  flush: (): IpvsRequest => ({ cmd: C.IPVS_CMD_FLUSH, flags: 0, attrs: Buffer.alloc(0), what: 'FLUSH' }),
-  zero: (k?: ServiceKey): IpvsRequest => ({
-    cmd: C.IPVS_CMD_ZERO,
-    flags: 0,
-    attrs: k ? encodeService(k, false) : Buffer.alloc(0),
-    what: k ? svcWhat(C.IPVS_CMD_ZERO, k) : 'ZERO',
-  }),
+  setConfig: (t: Timeouts): IpvsRequest =>
+    request(
+      C.IPVS_CMD_SET_CONFIG,
+      0,
+      (w) => {
+        w.u32(C.IPVS_CMD_ATTR_TIMEOUT_TCP, t.tcp).u32(C.IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t.tcpFin).u32(C.IPVS_CMD_ATTR_TIMEOUT_UDP, t.udp);
+      },
+      () => 'SET_CONFIG',
+    ),
+  newDaemon: (d: SyncDaemon): IpvsRequest =>
+    request(
+      C.IPVS_CMD_NEW_DAEMON,
+      0,
+      (w) => {
+        const n = w.beginNest(C.IPVS_CMD_ATTR_DAEMON);
+        w.u32(C.IPVS_DAEMON_ATTR_STATE, d.state === 'master' ? C.IP_VS_STATE_MASTER : C.IP_VS_STATE_BACKUP)
+          .str(C.IPVS_DAEMON_ATTR_MCAST_IFN, d.mcastIfn)
+          .u32(C.IPVS_DAEMON_ATTR_SYNC_ID, d.syncId);
+        if (d.syncMaxLen) w.u16(C.IPVS_DAEMON_ATTR_SYNC_MAXLEN, d.syncMaxLen);
+        if (d.mcastPort) w.u16(C.IPVS_DAEMON_ATTR_MCAST_PORT, d.mcastPort);
+        if (d.mcastTtl) w.u8(C.IPVS_DAEMON_ATTR_MCAST_TTL, d.mcastTtl);
+        if (d.mcastGroup) {
+          const fam: Family = d.mcastGroup.includes(':') ? 'ipv6' : 'ipv4';
+          const bytes = addressToInet(fam, d.mcastGroup);
+          if (fam === 'ipv6') w.bytes(C.IPVS_DAEMON_ATTR_MCAST_GROUP6, bytes);
+          else w.bytes(C.IPVS_DAEMON_ATTR_MCAST_GROUP, bytes.subarray(0, 4));
+        }
+        w.endNest(n);
+      },
+      () => `NEW_DAEMON ${d.state}`,
+    ),
+  delDaemon: (state: 'master' | 'backup'): IpvsRequest =>
+    request(
+      C.IPVS_CMD_DEL_DAEMON,
+      0,
+      (w) => {
+        const n = w.beginNest(C.IPVS_CMD_ATTR_DAEMON);
+        w.u32(C.IPVS_DAEMON_ATTR_STATE, state === 'master' ? C.IP_VS_STATE_MASTER : C.IP_VS_STATE_BACKUP);
+        w.endNest(n);
+      },
+      () => `DEL_DAEMON ${state}`,
+    ),
+  dumpDaemons: (): IpvsRequest => request(C.IPVS_CMD_GET_DAEMON, C.NLM_F_DUMP, noBody, () => 'GET_DAEMON dump'),
+  flush: (): IpvsRequest => request(C.IPVS_CMD_FLUSH, 0, noBody, () => 'FLUSH'),
+  zero: (k?: ServiceKey): IpvsRequest =>
+    request(C.IPVS_CMD_ZERO, 0, (w) => (k ? writeService(w, k, false) : undefined), () => (k ? svcWhat(C.IPVS_CMD_ZERO, k) : 'ZERO')),
 };
 
-/** Frames an IPVS request: nlmsghdr + genlmsghdr + attributes. `ack` asks the kernel to confirm success. */
+/** Appends one framed IPVS request (nlmsghdr + genlmsghdr + attributes) to `w`. */
+export function writeRequest(w: NlWriter, familyId: number, r: IpvsRequest, seq: number, pid: number, ack: boolean): void {
+  const m = w.beginMessage(familyId, C.NLM_F_REQUEST | r.flags | (ack ? C.NLM_F_ACK : 0), seq, pid);
+  w.genl(r.cmd, C.IPVS_GENL_VERSION);
+  r.body(w);
+  w.endMessage(m);
+}
+
+/** Frames one IPVS request. `ack` asks the kernel to confirm success. */
 export function frameRequest(familyId: number, r: IpvsRequest, seq: number, pid: number, ack: boolean): Buffer {
-  const flags = C.NLM_F_REQUEST | r.flags | (ack ? C.NLM_F_ACK : 0);
-  return encodeNlMessage(familyId, flags, seq, pid, genlPayload(r.cmd, C.IPVS_GENL_VERSION, r.attrs));
-}
-
-/** CTRL_CMD_GETFAMILY for a family name (resolves "IPVS" to its dynamic id). */
-export function frameGetFamily(name: string, seq: number, pid: number): Buffer {
-  return encodeNlMessage(
-    C.GENL_ID_CTRL,
-    C.NLM_F_REQUEST | C.NLM_F_ACK,
-    seq,
-    pid,
-    genlPayload(C.CTRL_CMD_GETFAMILY, 1, nla.str(C.CTRL_ATTR_FAMILY_NAME, name)),
-  );
-}
-
-export function decodeFamilyId(genl: GenlMessage): number {
-  return u16(parseAttrs(genl.attrs), C.CTRL_ATTR_FAMILY_ID, 'CTRL_ATTR_FAMILY_ID');
+  const w = new NlWriter(256);
+  writeRequest(w, familyId, r, seq, pid, ack);
+  return w.finish();
 }
 
 // ---------------------------------------------------------------------------------------------
