@@ -7,7 +7,7 @@ import { runInUml, umlMissing, describeUmlFailure, type UmlOptions, type UmlResu
 import { parseTap, diagSummary, type TapResult } from './tap.js';
 import { shq } from './netns.js';
 
-interface HostTestContext {
+export interface HostTestContext {
   skip(message?: string): void;
   diagnostic(message: string): void;
   test(name: string, fn: (t: HostTestContext) => void | Promise<void>): Promise<void>;

@@ -71,7 +71,7 @@ export class Lab {
   private constructor(label: string) {
     labCounter += 1;
     this.prefix = `${NS_PREFIX}${suiteId()}-${process.pid}-${labCounter}-`;
-    this.dir = mkdtempSync(join(tmpdir(), `lvsd-lab-${label}-`));
+    this.dir = mkdtempSync(join(tmpdir(), `lvsd-lab-${suiteId()}-${label}-`));
   }
 
   /** Creates an empty lab (root needed to add hosts). */

@@ -5,7 +5,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, existsSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LabProcess, waitFor, tail } from './proc.js';
+import { LabProcess, waitFor, tail, suiteId } from './proc.js';
 import { shq } from './netns.js';
 import { repoRoot, isRoot, which } from '../util/env.js';
 
@@ -93,7 +93,7 @@ class FileTail {
  */
 export async function runInUml(command: readonly string[] | { script: string }, opts: UmlOptions = {}): Promise<UmlResult> {
   const root = repoRoot();
-  const job = mkdtempSync(join(tmpdir(), 'lvsd-uml-'));
+  const job = mkdtempSync(join(tmpdir(), `lvsd-uml-${suiteId()}-`));
   const t0 = performance.now();
   let proc: LabProcess | undefined;
   try {
