@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { GlobalDefs } from './global.js';
 import { StaticConfig, SyncGroup, TrackFile, VrrpInstance, VrrpScript } from './vrrp.js';
 import { VirtualServer, VirtualServerGroup } from './lvs.js';
+import { SslConfig } from './check.js';
 
 export const MODEL_SCHEMA_ID = 'https://lvsd.example/schema/lvsd-config.schema.json';
 
@@ -15,6 +16,7 @@ export const ConfigModel = Type.Object(
     vrrp_sync_groups: Type.Array(SyncGroup, { default: [], description: 'vrrp_sync_group blocks' }),
     vrrp_instances: Type.Array(VrrpInstance, { default: [], description: 'vrrp_instance blocks' }),
     virtual_server_groups: Type.Array(VirtualServerGroup, { default: [], description: 'virtual_server_group blocks' }),
+    ssl: Type.Optional(SslConfig),
     virtual_servers: Type.Array(VirtualServer, { default: [], description: 'virtual_server blocks' }),
   },
   {
