@@ -145,8 +145,7 @@ export function resolveForwarding(m: LvsMethod): ResolvedForwarding {
 export function vsId(vs: VirtualServer): string {
   if ('fwmark' in vs) return `FWM ${vs.fwmark}`;
   if ('group' in vs) return `group ${vs.group}`;
-  const a = vs.address.includes(':') ? `[${vs.address}]` : vs.address;
-  return `${a}:${(vs.protocol ?? 'none').toLowerCase()}:${vs.port ?? 0}`;
+  return `[${vs.address}]:${(vs.protocol ?? 'none').toLowerCase()}:${vs.port ?? 0}`;
 }
 
 function isLinkLocal6(a: string): boolean {
@@ -321,7 +320,8 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
     if (method.method !== 'TUN' && familyOf(vs.sorry_server.address) !== fam) {
       find(c, 'error', 'family-mismatch', vs, 'sorry_server', `virtual server ${id}: sorry server ${vs.sorry_server.address} is not ${fam}; it is ignored`);
     } else {
-      sorry = { address: vs.sorry_server.address, port: fixPort(vs, vs.sorry_server.port ?? 0, method, vsPort, 'sorry server', vs.sorry_server, c, id), method, inhibit: vs.sorry_server_inhibit === true };
+      const port = fixPort(vs, vs.sorry_server.port ?? 0, method, vsPort, 'sorry server', { obj: vs, field: 'sorry_server' }, c, id);
+      sorry = { address: vs.sorry_server.address, port, method, inhibit: vs.sorry_server_inhibit === true };
     }
   } else {
     if (vs.sorry_server_inhibit) find(c, 'warning', 'no-sorry-server', vs, 'sorry_server_inhibit', `virtual server ${id}: sorry_server_inhibit without sorry_server; ignored`);
@@ -337,7 +337,7 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
       find(c, 'error', 'family-mismatch', rs, '', `virtual server ${id}: real server ${rs.address} is not ${fam}; it is ignored`);
       continue;
     }
-    const port = fixPort(vs, rs.port ?? 0, method, vsPort, `real server ${rs.address}`, rs, c, id, grp);
+    const port = fixPort(vs, rs.port ?? 0, method, vsPort, `real server ${rs.address}`, { obj: rs, field: 'port' }, c, id, grp);
     const key = `${rs.address}|${port}`;
     if (seen.has(key)) {
       find(c, 'error', 'duplicate-real-server', rs, '', `virtual server ${id}: real server ${rs.address} port ${port} is given twice; the second is ignored`);
@@ -388,22 +388,23 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
 }
 
 /** Real/sorry server ports (check_data.c validate_check_config): 0 = the virtual port; DR/TUN must match it. */
-function fixPort(vs: VirtualServer, port: number, method: ResolvedForwarding, vsPort: number, what: string, obj: object, c: Ctx, id: string, grp?: VirtualServerGroup): number {
+function fixPort(vs: VirtualServer, port: number, method: ResolvedForwarding, vsPort: number, what: string, where: { obj: object; field: string }, c: Ctx, id: string, grp?: VirtualServerGroup): number {
+  const { obj, field } = where;
   if (grp) {
     if (method.method === 'NAT' || !port) return port;
-    if (grp.fwmarks.length) find(c, 'warning', 'port-ignored', obj, 'port', `fwmark virtual server ${id}: ${what} has a port; it is ignored with ${method.method}`);
+    if (grp.fwmarks.length) find(c, 'warning', 'port-ignored', obj, field, `fwmark virtual server ${id}: ${what} has a port; it is ignored with ${method.method}`);
     for (const a of grp.addresses)
-      if ((a.port ?? 0) !== port) find(c, 'warning', 'port-mismatch', obj, 'port', `virtual server ${id}: ${what} port ${port} differs from the group's port ${a.port ?? 0} (${a.address}); with ${method.method} they must match`);
+      if ((a.port ?? 0) !== port) find(c, 'warning', 'port-mismatch', obj, field, `virtual server ${id}: ${what} port ${port} differs from the group's port ${a.port ?? 0} (${a.address}); with ${method.method} they must match`);
     return port;
   }
   if ('fwmark' in vs) {
     if (method.method === 'NAT' || !port) return port;
-    find(c, 'warning', 'port-cleared', obj, 'port', `fwmark virtual server ${id}: ${what} has a port; cleared (${method.method} keeps the packet's port)`);
+    find(c, 'warning', 'port-cleared', obj, field, `fwmark virtual server ${id}: ${what} has a port; cleared (${method.method} keeps the packet's port)`);
     return 0;
   }
   if (!port) return vsPort;
   if (method.method !== 'NAT' && port !== vsPort) {
-    find(c, 'warning', 'port-reset', obj, 'port', `virtual server ${id}: ${what} port ${port} differs from the virtual port with ${method.method}; ${vsPort} used`);
+    find(c, 'warning', 'port-reset', obj, field, `virtual server ${id}: ${what} port ${port} differs from the virtual port with ${method.method}; ${vsPort} used`);
     return vsPort;
   }
   return port;
