@@ -374,27 +374,29 @@ function statsOf(m: Map<number, Buffer>, t64: number, t32: number, what: string)
   return decodeStats(need(m, t32, `${what} stats`, 0), `${what} stats`);
 }
 
+/** The key of a service nest (AF and FWMARK, or AF, PROTOCOL, ADDR and PORT). */
+export function decodeServiceKey(m: Map<number, Buffer>): ServiceKey {
+  const family = familyOf(u16(m, C.IPVS_SVC_ATTR_AF, 'service AF'), 'service');
+  const fw = m.get(C.IPVS_SVC_ATTR_FWMARK);
+  const fwmark = fw && fw.length >= 4 ? fw.readUInt32LE(0) : 0;
+  if (fwmark !== 0) return { kind: 'fwmark', family, fwmark };
+  const pn = u16(m, C.IPVS_SVC_ATTR_PROTOCOL, 'service PROTOCOL');
+  const protocol = PROTO_BY_NUM.get(pn);
+  if (!protocol) throw new IpvsDecodeError('LVSD_IPVS_DECODE', `service: unknown protocol ${pn}`);
+  return {
+    kind: 'addr',
+    family,
+    protocol,
+    address: inetToAddress(family, need(m, C.IPVS_SVC_ATTR_ADDR, 'service ADDR', 4)),
+    port: be16(m, C.IPVS_SVC_ATTR_PORT, 'service PORT'),
+  };
+}
+
 /** One service from a GET_SERVICE reply or dump: the attributes inside IPVS_CMD_ATTR_SERVICE. */
 export function decodeService(nest: Buffer): ServiceEntry {
   const m = parseAttrs(nest);
-  const family = familyOf(u16(m, C.IPVS_SVC_ATTR_AF, 'service AF'), 'service');
-  let key: ServiceKey;
-  const fw = m.get(C.IPVS_SVC_ATTR_FWMARK);
-  const fwmark = fw && fw.length >= 4 ? fw.readUInt32LE(0) : 0;
-  if (fwmark !== 0) {
-    key = { kind: 'fwmark', family, fwmark };
-  } else {
-    const pn = u16(m, C.IPVS_SVC_ATTR_PROTOCOL, 'service PROTOCOL');
-    const protocol = PROTO_BY_NUM.get(pn);
-    if (!protocol) throw new IpvsDecodeError('LVSD_IPVS_DECODE', `service: unknown protocol ${pn}`);
-    key = {
-      kind: 'addr',
-      family,
-      protocol,
-      address: inetToAddress(family, need(m, C.IPVS_SVC_ATTR_ADDR, 'service ADDR', 4)),
-      port: be16(m, C.IPVS_SVC_ATTR_PORT, 'service PORT'),
-    };
-  }
+  const key = decodeServiceKey(m);
+  const family = key.family;
   const fl = need(m, C.IPVS_SVC_ATTR_FLAGS, 'service FLAGS', 8);
   const nm = need(m, C.IPVS_SVC_ATTR_NETMASK, 'service NETMASK', 4);
   const pe = m.get(C.IPVS_SVC_ATTR_PE_NAME);
