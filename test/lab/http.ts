@@ -63,6 +63,19 @@ export class HttpServer {
     return this.proc.stdout.filter((l) => l.startsWith('req ')).map((l) => JSON.parse(l.slice(4)) as RequestLog);
   }
 
+  /**
+   * Waits until at least `n` requests are logged. The client may see its answer before this
+   * process has read the server's log line from the pipe.
+   */
+  async waitForRequests(n: number, timeoutMs = 3000): Promise<RequestLog[]> {
+    const t0 = Date.now();
+    while (this.requests().length < n) {
+      if (Date.now() - t0 > timeoutMs) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.requests();
+  }
+
   stop(): Promise<unknown> {
     return this.proc.stop(2000);
   }

@@ -59,7 +59,7 @@ test('real-server HTTP program: status, delay, body and dropped connections chan
 
   const [a] = await get('/x');
   assert.deepEqual([a!.status, a!.server, a!.body], [200, 'rs1', 'rs1\n']);
-  assert.deepEqual(rs.requests().map((r) => [r.port, r.path, r.remote, r.local]), [[80, '/x', topo.routerBack, topo.rsAddr(0)]]);
+  assert.deepEqual((await rs.waitForRequests(1)).map((r) => [r.port, r.path, r.remote, r.local]), [[80, '/x', topo.routerBack, topo.rsAddr(0)]]);
 
   await rs.set({ status: 503, delayMs: 300, body: 'down\n' });
   const [b] = await get();
@@ -76,5 +76,5 @@ test('real-server HTTP program: status, delay, body and dropped connections chan
   await rs.set({ close: false, status: 200, delayMs: 0 });
   const many = await get('/', 5);
   assert.deepEqual(many.map((r) => r.status), [200, 200, 200, 200, 200]);
-  assert.equal(rs.requests().length, 9); // the dropped one was logged before it was dropped
+  assert.equal((await rs.waitForRequests(9)).length, 9); // the dropped one was logged before it was dropped
 });

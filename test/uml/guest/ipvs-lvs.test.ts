@@ -61,8 +61,8 @@ async function serviceRoundTrip(mode: 'nat' | 'dr'): Promise<void> {
   // Round robin over two real servers: exactly half each, and the body names the server.
   assert.deepEqual(countByServer(results), { rs1: 10, rs2: 10 });
   assert.ok(results.every((r) => r.body === `${r.server}\n`));
-  servers.forEach((s, i) => {
-    const reqs = s.requests().slice(seen[i]);
+  for (const [i, s] of servers.entries()) {
+    const reqs = (await s.waitForRequests(seen[i]! + 10)).slice(seen[i]);
     assert.equal(reqs.length, 10, `${s.name} served ${reqs.length}`);
     for (const r of reqs) {
       // Both methods keep the client's address; NAT rewrites the destination to the real
@@ -70,7 +70,7 @@ async function serviceRoundTrip(mode: 'nat' | 'dr'): Promise<void> {
       assert.equal(r.remote, topo.clientAddr);
       assert.equal(r.local, mode === 'nat' ? topo.rsAddr(i) : topo.vip);
     }
-  });
+  }
   const connsAfter = await connsOf();
   assert.deepEqual(connsAfter.map((n, i) => n - connsBefore[i]!), [10, 10], `IPVS connection entries before ${connsBefore}, after ${connsAfter}`);
 }

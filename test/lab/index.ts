@@ -1,0 +1,20 @@
+// Test lab: one import for integration tests (namespaces, topologies, peers, captures, UML).
+export { Lab, Host, listNamespaces, suiteNamespaces, shq, NS_PREFIX } from './netns.js';
+export type { TopologySpec, HostSpec, LanSpec, IfSpec, AddrInfo } from './netns.js';
+export { LabProcess, spawnProcess, run, sleep, waitFor, pidsInGroup, suiteId } from './proc.js';
+export type { SpawnOptions, RunOptions, RunResult, ExitStatus } from './proc.js';
+export { Capture } from './capture.js';
+export { parsePcap, ipv4Packets, decodeIPv4, decodeEthernet } from './pcap.js';
+export { peekVrrp } from './vrrp-peek.js';
+export { vrrpPair, vrrpTrio, vrrpLan, lvs } from './topologies.js';
+export type { VrrpLan, LvsTopology, LvsMode } from './topologies.js';
+export { Keepalived, keepalivedConf } from './keepalived.js';
+export type { VrrpInstanceSpec, KeepalivedConfSpec } from './keepalived.js';
+export { HttpServer, httpGetMany, countByServer } from './http.js';
+export { readIpvsRules, readIpvsList, ipvsRestore, parseIpvsRules, parseIpvsList } from './ipvsadm.js';
+export type { IpvsService, IpvsReal } from './ipvsadm.js';
+export { runInUml, umlMissing, inUml, describeUmlFailure } from './uml.js';
+export type { UmlOptions, UmlResult } from './uml.js';
+export { runGuestTestFile, guestFile } from './guest.js';
+export { findLeftovers, removeLeftovers } from './leaks.js';
+export { LabError } from './errors.js';
