@@ -171,9 +171,10 @@ export function readVsgAddress(s: Stmt, ctx: ParseContext): VsgAddress | undefin
     const a = first ? ipToBigInt(first) : undefined;
     if (!first || !a) return bad(`'${text}' is not an address range`);
     const endText = text.slice(dash + 1);
-    if ((a.v6 && endText.includes(':')) || (!a.v6 && endText.includes('.'))) {
+    if (endText.includes(':') || endText.includes('.')) {
+      // Full form A-B; a family mismatch or a reversed range is reported by validateLvs.
       last = canonicalIp(endText);
-      if (!last) return bad(`'${text}': range end is not an address`);
+      if (!last || last.includes('%')) return bad(`'${text}': range end is not an address`);
     } else {
       const max = a.v6 ? 0xffff : 255;
       const v = a.v6 ? (/^[0-9a-fA-F]{1,4}$/.test(endText) ? parseInt(endText, 16) : NaN) : /^\d{1,3}$/.test(endText) ? Number(endText) : NaN;

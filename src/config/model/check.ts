@@ -16,7 +16,7 @@ export const TIMER_MIN = 0.000001;
  */
 export const TEXT_PATTERN = '^[^"\\n\\r\\\\$]+$';
 /** A regular expression: backslash escapes allowed (never before a quote or at the end); `$` only where it cannot start a $NAME. */
-export const REGEX_PATTERN = '^(?:[^"\\n\\r\\\\$]|\\\\[^"\\n\\r$]|\\$[^A-Za-z_{"\\n\\r\\\\])+\\$?$';
+export const REGEX_PATTERN = '^(?:[^"\\n\\r\\\\$]|\\\\[^"\\n\\r$]|\\$[^A-Za-z_{"\\n\\r\\\\$])+\\$?$';
 
 export function Text(description: string, opts: Record<string, unknown> = {}) {
   return Type.String({ pattern: TEXT_PATTERN, description, ...opts });
@@ -117,7 +117,7 @@ const httpProps = {
   virtualhost: Opt(Word('Host header (default: the real server\'s, then the virtual server\'s virtualhost)')),
   http_protocol: Opt(Type.Union([Type.Literal('1.0'), Type.Literal('1.0C'), Type.Literal('1.1')], { description: 'HTTP version; 1.0C = 1.0 with Connection: close (default 1.0)' })),
   fast_recovery: Opt(Bool('check all urls back to back when starting or recovering')),
-  url: Opt(Type.Array(HttpUrl, { description: 'urls to request, in order; all must pass' })),
+  url: Opt(Type.Array(HttpUrl, { minItems: 1, description: 'urls to request, in order; all must pass' })),
 };
 
 function checker<T extends string, P extends Record<string, TSchema>>(type: T, description: string, props: P) {
