@@ -2,10 +2,11 @@
 // pairs and bridges, built in bulk with `ip -batch` (a fork costs ~0.1 s inside UML), and torn
 // down with every process they ran. The same code runs on the host kernel and inside UML.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabError } from './errors.js';
-import { LabProcess, run, suiteId, waitFor, type RunOptions, type RunResult, type SpawnOptions } from './proc.js';
+import { LabProcess, run, suiteId, waitFor, onExitCleanup, type RunOptions, type RunResult, type SpawnOptions } from './proc.js';
 import { Capture, type CaptureOptions } from './capture.js';
 
 /** Every lab namespace starts with this; then the suite id, the test file's pid and a counter. */
@@ -67,11 +68,20 @@ export class Lab {
   private readonly switches: string[] = [];
   private readonly procs = new Set<LabProcess>();
   private closed = false;
+  private readonly dropExitCleanup: () => void;
 
   private constructor(label: string) {
     labCounter += 1;
     this.prefix = `${NS_PREFIX}${suiteId()}-${process.pid}-${labCounter}-`;
     this.dir = mkdtempSync(join(tmpdir(), `lvsd-lab-${suiteId()}-${label}-`));
+    // If the test process exits without close() (crash, signal), delete what we made anyway.
+    this.dropExitCleanup = onExitCleanup(() => {
+      const names = [...[...this.hosts.values()].map((h) => h.ns), ...this.switches];
+      if (names.length > 0) {
+        execFileSync('ip', ['-force', '-b', '-'], { input: names.map((n) => `netns del ${n}`).join('\n') + '\n', stdio: ['pipe', 'ignore', 'ignore'] });
+      }
+      rmSync(this.dir, { recursive: true, force: true });
+    });
   }
 
   /** Creates an empty lab (root needed to add hosts). */
@@ -181,6 +191,7 @@ export class Lab {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.dropExitCleanup();
     const t0 = performance.now();
     const trace = (what: string): void => {
       if (process.env.LVSD_LAB_TRACE) process.stderr.write(`# lab ${this.prefix}: ${what} at +${(performance.now() - t0).toFixed(0)} ms\n`);

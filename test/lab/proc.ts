@@ -17,14 +17,39 @@ export function suiteId(): string {
   return String(process.env.NODE_TEST_CONTEXT ? process.ppid : process.pid);
 }
 
+/** Synchronous clean-ups run when this Node process exits (labs register their namespaces). */
+const exitCleanups = new Set<() => void>();
+
+export function onExitCleanup(fn: () => void): () => void {
+  installExitHook();
+  exitCleanups.add(fn);
+  return () => exitCleanups.delete(fn);
+}
+
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // Last line of defence: a test that died before its finally still takes its processes along.
-  process.on('exit', () => {
+  // Last line of defence: a test file that died before its finally still takes its processes
+  // (and, through the clean-ups, its namespaces) along.
+  const cleanup = (): void => {
     for (const p of live.values()) p.killGroupSync('SIGKILL');
-  });
+    for (const fn of exitCleanups) {
+      try {
+        fn();
+      } catch {
+        /* best effort at exit */
+      }
+    }
+    exitCleanups.clear();
+  };
+  process.on('exit', cleanup);
+  for (const [sig, n] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1]] as const) {
+    process.once(sig, () => {
+      cleanup();
+      process.exit(128 + n);
+    });
+  }
 }
 
 export interface SpawnOptions {
