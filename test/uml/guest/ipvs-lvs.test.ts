@@ -1,13 +1,15 @@
 // Guest tests (run inside UML by test/uml/ipvs-lvs.test.ts): ipvsadm programs LVS-NAT and LVS-DR
 // services on a director of the lab's `lvs` topology, and a client's requests through the VIP
-// reach both real servers.
+// reach both real servers; keepalived's HTTP_GET checker programs the same service as a yardstick.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Lab } from '../../lab/netns.js';
 import { lvs, type LvsTopology } from '../../lab/topologies.js';
 import { HttpServer, httpGetMany, countByServer } from '../../lab/http.js';
-import { ipvsRestore, readIpvsRules, readIpvsList } from '../../lab/ipvsadm.js';
+import { ipvsRestore, readIpvsRules, readIpvsList, type IpvsService } from '../../lab/ipvsadm.js';
+import { Keepalived, keepalivedConf } from '../../lab/keepalived.js';
+import { waitFor } from '../../lab/proc.js';
 
 const NO_IPVS = existsSync('/proc/net/ip_vs') ? undefined : 'needs a kernel with IPVS: runs inside UML via test/uml/ipvs-lvs.test.js';
 let lab: Lab | undefined;
@@ -89,4 +91,59 @@ test('LVS-DR: VIP on the real servers\' loopback (arp_ignore=1, arp_announce=2);
     assert.equal(await rs.readSysctl('net.ipv4.conf.all.arp_announce'), '2');
   }
   await serviceRoundTrip('dr');
+});
+
+test('keepalived as yardstick: its HTTP_GET checks program the NAT service and take a 503 server out', async (t) => {
+  if (NO_IPVS) return t.skip(NO_IPVS);
+  const d1 = topo.directors[0];
+  await topo.setMode('nat');
+  await ipvsRestore(d1, ['-C']);
+  const rs = (i: number): string => `  real_server ${topo.rsAddr(i)} 80 {
+    weight 1
+    HTTP_GET {
+      url {
+        path /
+        status_code 200
+      }
+      connect_timeout 1
+      retry 1
+      delay_before_retry 1
+    }
+  }`;
+  const conf = keepalivedConf({
+    routerId: 'd1',
+    instances: [],
+    tail: `virtual_server ${topo.vip} 80 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind NAT
+  protocol TCP
+${topo.realServers.map((_, i) => rs(i)).join('\n')}
+}`,
+  });
+  let table: IpvsService[] = [];
+  const reals = async (): Promise<string[]> => {
+    table = await readIpvsRules(d1);
+    return (table[0]?.reals ?? []).map((r) => `${r.addr}:${r.method}:${r.weight}`);
+  };
+  const both = [`${topo.rsAddr(0)}:masq:1`, `${topo.rsAddr(1)}:masq:1`];
+  const ka = Keepalived.start(d1, conf, { only: 'check' });
+  try {
+    const t0 = performance.now();
+    assert.ok(await waitFor(async () => JSON.stringify(await reals()) === JSON.stringify(both), 15_000, 200), `table: ${JSON.stringify(table)}\n${ka.log()}`);
+    const programmedMs = performance.now() - t0;
+    await servers[1]!.set({ status: 503 });
+    const t1 = performance.now();
+    assert.ok(await waitFor(async () => JSON.stringify(await reals()) === JSON.stringify(both.slice(0, 1)), 15_000, 200), `table: ${JSON.stringify(table)}`);
+    const removedMs = performance.now() - t1;
+    await servers[1]!.set({ status: 200 });
+    assert.ok(await waitFor(async () => (await reals()).length === 2, 15_000, 200), `table: ${JSON.stringify(table)}`);
+    process.stdout.write(`# keepalived in UML: service programmed ${programmedMs.toFixed(0)} ms after start; 503 server removed after ${removedMs.toFixed(0)} ms\n`);
+    const st = await ka.stop();
+    assert.equal(st.code, 0);
+    // On SIGTERM keepalived removes what it programmed.
+    assert.deepEqual(await readIpvsRules(d1), []);
+  } finally {
+    await ka.stop(1000);
+  }
 });
