@@ -1,0 +1,142 @@
+// Pure policy: the fewest IPVS operations that turn the kernel's table into the desired one,
+// touching only the services lvsd owns.
+import { canonicalAddress } from './addr.js';
+import type { IpvsOp } from './ops.js';
+import {
+  configFlags,
+  destKeyId,
+  serviceKeyId,
+  type Destination,
+  type Service,
+  type ServiceKey,
+  type VirtualServer,
+} from './types.js';
+
+/** A table as the diff reads it: a dump (with counters) or a model, keyed by service id. */
+export type Table = ReadonlyMap<string, { service: Service; dests: ReadonlyMap<string, Destination> }>;
+
+export function tableOf(servers: Iterable<{ service: Service; dests: Iterable<Destination> }>): Map<string, { service: Service; dests: Map<string, Destination> }> {
+  const t = new Map<string, { service: Service; dests: Map<string, Destination> }>();
+  for (const s of servers) {
+    t.set(serviceKeyId(s.service.key), { service: s.service, dests: new Map([...s.dests].map((d) => [destKeyId(d), d])) });
+  }
+  return t;
+}
+
+/** Canonical addresses and configuration-only fields, so equal intent compares equal. */
+export function normalizeServer(vs: VirtualServer): VirtualServer {
+  const k = vs.service.key;
+  const key: ServiceKey =
+    k.kind === 'fwmark'
+      ? { kind: 'fwmark', family: k.family, fwmark: k.fwmark >>> 0 }
+      : { kind: 'addr', family: k.family, protocol: k.protocol, address: canonicalAddress(k.family, k.address), port: k.port };
+  const s = vs.service;
+  const service: Service = { key, scheduler: s.scheduler, flags: configFlags(s.flags), timeout: s.timeout, netmask: s.netmask >>> 0, pe: s.pe };
+  const seen = new Map<string, Destination>();
+  for (const d of vs.dests) {
+    const dest: Destination = {
+      family: d.family,
+      address: canonicalAddress(d.family, d.address),
+      port: d.port,
+      forwarding: d.forwarding,
+      weight: d.weight,
+      upperThreshold: d.upperThreshold,
+      lowerThreshold: d.lowerThreshold,
+      tunnelType: d.tunnelType,
+      tunnelPort: d.tunnelPort,
+      tunnelFlags: d.tunnelFlags,
+    };
+    seen.set(destKeyId(dest), dest); // the last of duplicates wins
+  }
+  return { service, dests: [...seen.values()] };
+}
+
+export function sameService(a: Service, b: Service): boolean {
+  return (
+    a.scheduler === b.scheduler &&
+    configFlags(a.flags) === configFlags(b.flags) &&
+    a.timeout === b.timeout &&
+    a.netmask >>> 0 === b.netmask >>> 0 &&
+    a.pe === b.pe
+  );
+}
+
+export function sameDest(a: Destination, b: Destination): boolean {
+  return (
+    a.forwarding === b.forwarding &&
+    a.weight === b.weight &&
+    a.upperThreshold === b.upperThreshold &&
+    a.lowerThreshold === b.lowerThreshold &&
+    a.tunnelType === b.tunnelType &&
+    a.tunnelPort === b.tunnelPort &&
+    a.tunnelFlags === b.tunnelFlags
+  );
+}
+
+export interface DiffOptions {
+  /** lvs_flush: entries made by others are removed too. */
+  flush?: boolean;
+}
+
+/**
+ * Operations in this order: removed services, changed services, new services (each followed by
+ * its destinations), then per kept service: destination edits, additions, removals. An
+ * unchanged entry yields nothing; a changed weight is one edit. Services lvsd does not own
+ * (not desired, not in `owned`) are left alone unless `flush`.
+ */
+export function diff(desired: Table, actual: Table, owned: ReadonlySet<string>, opts: DiffOptions = {}): IpvsOp[] {
+  const delServices: IpvsOp[] = [];
+  const editServices: IpvsOp[] = [];
+  const addServices: IpvsOp[] = [];
+  const destOps: IpvsOp[] = [];
+  for (const [id, a] of actual) {
+    if (desired.has(id)) continue;
+    if (opts.flush || owned.has(id)) delServices.push({ op: 'del-service', key: a.service.key });
+  }
+  for (const [id, d] of desired) {
+    const a = actual.get(id);
+    if (!a) {
+      addServices.push({ op: 'add-service', service: d.service });
+      for (const dest of d.dests.values()) addServices.push({ op: 'add-dest', key: d.service.key, dest });
+      continue;
+    }
+    if (!sameService(d.service, a.service)) editServices.push({ op: 'edit-service', service: d.service });
+    const adds: IpvsOp[] = [];
+    const dels: IpvsOp[] = [];
+    for (const [did, dest] of d.dests) {
+      const cur = a.dests.get(did);
+      if (!cur) adds.push({ op: 'add-dest', key: d.service.key, dest });
+      else if (!sameDest(dest, cur)) destOps.push({ op: 'edit-dest', key: d.service.key, dest });
+    }
+    for (const [did, cur] of a.dests) if (!d.dests.has(did)) dels.push({ op: 'del-dest', key: d.service.key, dest: cur });
+    destOps.push(...adds, ...dels);
+  }
+  return [...delServices, ...editServices, ...addServices, ...destOps];
+}
+
+/** What `op` does to a table once the kernel accepted it (keeps a known copy current without a dump). */
+export function applyToTable(t: Map<string, { service: Service; dests: Map<string, Destination> }>, o: IpvsOp): void {
+  switch (o.op) {
+    case 'add-service':
+      t.set(serviceKeyId(o.service.key), { service: o.service, dests: new Map() });
+      return;
+    case 'edit-service': {
+      const e = t.get(serviceKeyId(o.service.key));
+      if (e) e.service = o.service;
+      return;
+    }
+    case 'del-service':
+      t.delete(serviceKeyId(o.key));
+      return;
+    case 'add-dest':
+    case 'edit-dest':
+      t.get(serviceKeyId(o.key))?.dests.set(destKeyId(o.dest), o.dest);
+      return;
+    case 'del-dest':
+      t.get(serviceKeyId(o.key))?.dests.delete(destKeyId(o.dest));
+      return;
+    case 'flush':
+      t.clear();
+      return;
+  }
+}
