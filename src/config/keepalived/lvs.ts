@@ -159,7 +159,8 @@ const virtualServerTable: KeywordTable<Rec> = {
   inhibit_on_failure: flagKw('inhibit_on_failure'),
   weight: intKw('weight', 1, 65535),
   real_server: {
-    block: 'optional',
+    // keepalived: "Missing '{' at beginning of configuration block" without one.
+    block: 'required',
     handle: (s, vs, ctx) => {
       const ap = addressPort(s, ctx, 'real_server');
       if (!ap) return;

@@ -95,11 +95,12 @@ virtual_server_group E {
     'error invalid-address@4:5',
     'error invalid-value@5:14',
     'error out-of-range@6:14',
-    'error invalid-address@7:5',
     'error invalid-address@8:5',
+    // a full-form range is read as written; its mixed families are reported after reading
+    'error group-range@7:5',
     'error unusable-group@11:1',
   ]);
-  assert.deepEqual(r.model.virtual_server_groups[0]?.addresses, [{ address: '10.0.0.5', port: 80 }]);
+  assert.deepEqual(r.model.virtual_server_groups[0]?.addresses, [{ address: '::1', last: '10.0.0.2', port: 80 }, { address: '10.0.0.5', port: 80 }]);
   assert.match(r.diagnostics[0]?.message ?? '', /host bits set for \/29/);
 });
 
@@ -425,6 +426,12 @@ HTTP_GET {
   assert.match(only(r, 'unknown-keyword')[0] ?? '', /unknown keyword 'HTTP_GET' in virtual_server 10\.0\.0\.1 80; its block is ignored/);
   assert.match(only(r, 'not-supported')[0] ?? '', /lvsd has no SNMP agent/);
   assert.deepEqual(r.model.virtual_servers[0]?.real_servers[0]?.checkers, []);
+});
+
+test('real_server needs its block, as in keepalived ("Missing \'{\' at beginning of configuration block")', () => {
+  const r = parse('virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80\n  real_server 10.0.0.3 80 {\n  }\n}');
+  assert.deepEqual(r.model.virtual_servers[0]?.real_servers.map((x) => x.address), ['10.0.0.3']);
+  assert.ok(where(r).includes('error missing-block@2:3'), where(r).join('\n'));
 });
 
 test('quorum_up / notify_up given twice: keepalived keeps the first', () => {
