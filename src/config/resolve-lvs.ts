@@ -189,11 +189,11 @@ function find(c: Ctx, severity: LvsFinding['severity'], code: string, obj: objec
 }
 
 export function resolveLvs(m: ConfigModel): ResolvedLvs {
-  const g = m.global_defs as { smtp_alert?: boolean; smtp_alert_checker?: boolean } | undefined;
   const c: Ctx = {
     out: [],
     trackFiles: new Set(m.vrrp_track_files.map((t) => t.name)),
-    smtpDefault: g?.smtp_alert_checker ?? g?.smtp_alert,
+    // check_data.c: global_defs smtp_alert_checker, else smtp_alert, sets the default.
+    smtpDefault: m.global_defs?.smtp_alert_checker ?? m.global_defs?.smtp_alert,
   };
   const groups = new Map<string, VirtualServerGroup>();
   for (const grp of m.virtual_server_groups) if (!groups.has(grp.name) && !groupProblem(grp)) groups.set(grp.name, grp);
@@ -206,8 +206,7 @@ export function resolveLvs(m: ConfigModel): ResolvedLvs {
     const r = resolveVs(vs, groups, c);
     if (r) virtual_servers.push(r);
   }
-  const ssl = (m as ConfigModel & { ssl?: SslConfig }).ssl;
-  return ssl ? { virtual_servers, ssl, findings: c.out } : { virtual_servers, findings: c.out };
+  return m.ssl ? { virtual_servers, ssl: m.ssl, findings: c.out } : { virtual_servers, findings: c.out };
 }
 
 function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c: Ctx): ResolvedVirtualServer | undefined {

@@ -185,9 +185,8 @@ function ssl(w: ConfWriter, s: SslConfig): void {
 }
 
 export function emitLvs(m: ConfigModel, w: ConfWriter): void {
-  const s = (m as ConfigModel & { ssl?: SslConfig }).ssl;
-  if (s) {
-    ssl(w, s);
+  if (m.ssl) {
+    ssl(w, m.ssl);
     w.blank();
   }
   for (const g of m.virtual_server_groups) {

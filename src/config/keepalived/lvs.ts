@@ -22,9 +22,6 @@ export { validateLvs } from './lvs-validate.js';
 
 type Rec = Record<string, unknown>;
 
-/** The model with the top-level SSL section (model/index.ts gains `ssl` from check.ts). */
-export type WithSsl = ConfigModel & { ssl?: SslConfig };
-
 function methodKw(field: string): KeywordSpec<Rec> {
   return {
     handle: (s, t, ctx) => {
@@ -253,15 +250,14 @@ export const lvsTopLevel: KeywordTable<ConfigModel> = {
     block: 'required',
     handle: (s, m, ctx) => {
       ctx.arity(s, 0, 0);
-      const mm = m as WithSsl;
-      if (mm.ssl) {
-        const prev = ctx.locs.get(mm.ssl);
+      if (m.ssl) {
+        const prev = ctx.locs.get(m.ssl);
         ctx.diags.warn('duplicate-keyword', `SSL given again${prev ? ` (first at line ${prev.line})` : ''}; this block replaces it`, s.kw.loc);
       }
       const ssl: SslConfig = {};
       ctx.at(ssl, '', s.kw.loc);
       ctx.walk(s.block, sslTable, ssl as Rec, 'SSL');
-      mm.ssl = ssl;
+      m.ssl = ssl;
     },
   },
 };

@@ -366,3 +366,18 @@ test('resolve is pure: the model is not changed and the same model resolves the 
   assert.deepEqual(JSON.parse(JSON.stringify(a.virtual_servers)), JSON.parse(JSON.stringify(b.virtual_servers)));
   assert.equal(a.virtual_servers[0]?.persistence?.timeout, 360);
 });
+
+test('smtp_alert defaults: virtual servers off and real servers on, unless global_defs smtp_alert_checker / smtp_alert says otherwise', () => {
+  const body = `virtual_server 10.0.0.1 80 { lvs_sched rr
+  lvs_method NAT
+  protocol TCP
+  real_server 10.0.0.11 80 { }
+  real_server 10.0.0.12 80 { smtp_alert on }
+}`;
+  const plain = resolve(body).virtual_servers[0];
+  assert.deepEqual([plain?.smtp_alert, ...(plain?.real_servers.map((r) => r.smtp_alert) ?? [])], [false, true, true]);
+  const off = resolve(`global_defs {\n  smtp_alert false\n}\n${body}`).virtual_servers[0];
+  assert.deepEqual([off?.smtp_alert, ...(off?.real_servers.map((r) => r.smtp_alert) ?? [])], [false, false, true]);
+  const on = resolve(`global_defs {\n  smtp_alert false\n  smtp_alert_checker true\n}\n${body}`).virtual_servers[0];
+  assert.deepEqual([on?.smtp_alert, ...(on?.real_servers.map((r) => r.smtp_alert) ?? [])], [true, true, true]);
+});
