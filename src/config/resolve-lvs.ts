@@ -200,6 +200,8 @@ export function resolveLvs(m: ConfigModel): ResolvedLvs {
   const virtual_servers: ResolvedVirtualServer[] = [];
   const keys = new Set<string>();
   for (const vs of m.virtual_servers) {
+    // Only a hand-made (not schema-valid) model lacks all three forms: nothing to program.
+    if (!('address' in vs) && !('fwmark' in vs) && !('group' in vs)) continue;
     // A second definition of the same service is an error (reported by validateLvs); the first is used.
     if (keys.has(serviceKey(vs))) continue;
     keys.add(serviceKey(vs));
@@ -218,6 +220,11 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
       find(c, 'error', 'unknown-group', vs, 'group', `virtual_server group ${vs.group}: no usable virtual_server_group ${vs.group}; the virtual server is ignored`);
       return undefined;
     }
+  }
+  // check_data.c checks this first and says nothing else about such a virtual server.
+  if (!vs.real_servers.length) {
+    find(c, 'warning', 'no-real-servers', vs, '', `virtual server ${id} has no real servers; it is ignored`);
+    return undefined;
   }
   const byFwmark = 'fwmark' in vs || (grp !== undefined && grp.addresses.length === 0);
   const byAddress = 'address' in vs || (grp !== undefined && grp.addresses.length > 0);
