@@ -32,6 +32,8 @@ export interface IpvsClientOptions {
   maxWindow?: number;
   /** Destination dumps run at once by dumpTable (one socket each). Default 4. */
   dumpParallel?: number;
+  /** An id "IPVS" already resolved to (by another client); otherwise call resolveFamily. */
+  familyId?: number;
 }
 
 const ESRCH = 3;
@@ -52,7 +54,7 @@ export async function openIpvs(opts: IpvsClientOptions = {}): Promise<IpvsClient
 export class IpvsClient implements IpvsKernel {
   private readonly main: Channel;
   private readonly dumpers: Channel[] = [];
-  private readonly opts: Required<IpvsClientOptions>;
+  private readonly opts: Required<Omit<IpvsClientOptions, 'familyId'>>;
   private family = -1;
   private closed = false;
   private lane: Promise<unknown> = Promise.resolve();
@@ -65,6 +67,7 @@ export class IpvsClient implements IpvsKernel {
       dumpParallel: Math.max(1, opts.dumpParallel ?? 4),
     };
     this.main = new Channel(this.opts);
+    if (opts.familyId !== undefined) this.family = opts.familyId;
   }
 
   get familyId(): number {
