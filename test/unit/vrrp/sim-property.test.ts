@@ -46,6 +46,7 @@ const worldArb = fc.record({
   seed: fc.integer(),
   n: fc.integer({ min: 2, max: MAX_NODES }),
   version: fc.constantFrom(2 as const, 3 as const),
+  ipv6: fc.boolean(),
   delayMax: fc.integer({ min: 1, max: 150 }),
   nodes: fc.array(nodeArb, { minLength: MAX_NODES, maxLength: MAX_NODES }),
   ownerIndex: fc.option(fc.nat(MAX_NODES - 1), { nil: undefined }),
@@ -60,15 +61,15 @@ function build(w: World): { sim: LanSim; names: string[] } {
   for (let i = 0; i < w.n; i++) {
     const nd = w.nodes[i]!;
     const name = `n${i}`;
-    const addr = `10.0.0.${i + 1}`;
+    const addr = w.ipv6 ? `fe80::${i + 1}` : `10.0.0.${i + 1}`;
     const owner = w.ownerIndex === i;
     let cfg: InstanceConfig = instanceConfig({
       name: 'VI_1',
       vrid: 1,
-      version: w.version,
+      version: w.ipv6 ? 3 : w.version,
       priority: owner ? 255 : nd.priority,
       primaryAddress: addr,
-      virtualAddresses: ['10.0.0.100'],
+      virtualAddresses: [w.ipv6 ? 'fe80::100' : '10.0.0.100'],
       initialState: owner || nd.initialMaster ? 'MASTER' : 'BACKUP',
       preempt: nd.preempt,
       preemptDelayMs: nd.preemptDelayMs,
