@@ -180,8 +180,9 @@ export const globalDefsTable: KeywordTable<G> = {
     handle: (s, g, ctx) => {
       if (!ctx.arity(s, 1, 2)) return;
       const h = s.args[0] as Token;
+      // An address, or a name keepalived resolves when it sends mail.
       const host = canonicalIp(h.text) ?? h.text;
-      if (!canonicalIp(h.text) && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(h.text)) {
+      if (!canonicalIp(h.text) && !/^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/.test(h.text)) {
         ctx.diags.error('invalid-value', `smtp_server '${h.text}' is neither an IP address nor a host name`, h.loc);
         return;
       }

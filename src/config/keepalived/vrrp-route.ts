@@ -380,7 +380,7 @@ function encapWords(e: Encap): string[] {
   const out = ['encap', e.type];
   if (e.type === 'mpls') return [...out, e.labels];
   if (e.type === 'ila') return [...out, e.locator];
-  for (const [k, v] of Object.entries(e)) if (k !== 'type' && v !== undefined) out.push(k, String(v));
+  for (const [k, v] of Object.entries(e) as [string, unknown][]) if (k !== 'type' && v !== undefined) out.push(k, String(v));
   return out;
 }
 
@@ -406,7 +406,6 @@ export function formatRoute(r: StaticRoute): string {
   opt('scope', r.scope);
   opt('metric', r.metric);
   if (r.onlink) out.push('onlink');
-  if (r.encap) out.push(...encapWords(r.encap));
   opt('expires', r.expires);
   locked('mtu', r.mtu);
   opt('hoplimit', r.hoplimit);
@@ -430,6 +429,8 @@ export function formatRoute(r: StaticRoute): string {
   if (r.append) out.push('append');
   if (r.no_track) out.push('no_track');
   opt('track_group', r.track_group);
+  // encap reads KEY VALUE pairs while it knows the key (hoplimit, ttl, ...): it goes after the metrics.
+  if (r.encap) out.push(...encapWords(r.encap));
   // nexthops last: keepalived reads everything after the first 'nexthop' as hops.
   for (const h of r.nexthops ?? []) {
     out.push('nexthop');
@@ -437,8 +438,8 @@ export function formatRoute(r: StaticRoute): string {
     opt('dev', h.dev);
     opt('weight', h.weight);
     if (h.onlink) out.push('onlink');
-    if (h.encap) out.push(...encapWords(h.encap));
     opt('realms', h.realms);
+    if (h.encap) out.push(...encapWords(h.encap));
   }
   return out.join(' ');
 }
@@ -583,7 +584,7 @@ export function parseRule(s: Stmt, ctx: ParseContext, kind: 'virtual' | 'static'
         break;
       case 'ipproto': {
         const v = readNumOrName(ctx, w.value(ctx, t, 'ipproto'), 'rule ipproto', 255);
-        put('ipproto', typeof v === 'string' ? v.toLowerCase() : v);
+        put('ipproto', v);
         break;
       }
       case 'sport':

@@ -89,16 +89,16 @@ function instanceChecks(m: ConfigModel, v: VrrpInstance, ctx: ParseContext, scri
   // Address family: the first address that has one decides (keepalived vrrp_parser / vrrp_data).
   const fam = effectiveFamily(v);
   const mixed = (addr: string, f: string, loc: SourceLoc | undefined) => {
-    if (familyOf(addr) !== fam) ctx.diags.error('family-mismatch', `(${n}) ${f} ${addr} is not of the instance's family (IPv${fam}); keepalived ignores it`, loc);
+    if (familyOf(addr) !== fam) ctx.diags.error('instance-family', `(${n}) ${f} ${addr} is not of the instance's family (IPv${fam}); keepalived ignores it`, loc);
   };
-  if (v.native_ipv6 && fam === 4) ctx.diags.error('family-mismatch', `(${n}) native_ipv6 with IPv4 addresses`, at('native_ipv6'));
+  if (v.native_ipv6 && fam === 4) ctx.diags.error('instance-family', `(${n}) native_ipv6 with IPv4 addresses`, at('native_ipv6'));
   for (const f of ['mcast_src_ip', 'unicast_src_ip', 'mcast_dst_ip'] as const) if (v[f] !== undefined) mixed(v[f] as string, f, at(f));
   for (const a of v.virtual_ipaddress ?? []) mixed(a.address, 'virtual address', ctx.locs.get(a));
   for (const p of v.unicast_peer ?? []) mixed(p.address, 'unicast peer', ctx.locs.get(p));
   if (v.mcast_dst_ip !== undefined) {
     const a = v.mcast_dst_ip;
     const ok = familyOf(a) === 4 ? Number(a.split('.')[0]) >= 224 && Number(a.split('.')[0]) <= 239 : /^ff[0-9a-f]2:/i.test(a);
-    if (!ok) ctx.diags.error('invalid-address', `(${n}) mcast_dst_ip ${a} is not ${familyOf(a) === 4 ? 'a multicast' : 'a link-local multicast'} address; keepalived ignores it`, at('mcast_dst_ip'));
+    if (!ok) ctx.diags.error('not-multicast', `(${n}) mcast_dst_ip ${a} is not ${familyOf(a) === 4 ? 'a multicast' : 'a link-local multicast'} address; keepalived ignores it`, at('mcast_dst_ip'));
   }
 
   // keepalived's fixes (vrrp.c vrrp_complete_instance), computed once in resolve and reported here.
@@ -145,10 +145,10 @@ export function validateVrrp(m: ConfigModel, ctx: ParseContext): void {
     }
     if (g.vrrp_mcast_group4 !== undefined) {
       const o = Number(g.vrrp_mcast_group4.split('.')[0]);
-      if (o < 224 || o > 239) ctx.diags.error('invalid-address', `vrrp_mcast_group4 ${g.vrrp_mcast_group4} is not a multicast address`, gl('vrrp_mcast_group4'));
+      if (o < 224 || o > 239) ctx.diags.error('not-multicast', `vrrp_mcast_group4 ${g.vrrp_mcast_group4} is not a multicast address`, gl('vrrp_mcast_group4'));
     }
     if (g.vrrp_mcast_group6 !== undefined && !/^ff/i.test(g.vrrp_mcast_group6)) {
-      ctx.diags.error('invalid-address', `vrrp_mcast_group6 ${g.vrrp_mcast_group6} is not a multicast address`, gl('vrrp_mcast_group6'));
+      ctx.diags.error('not-multicast', `vrrp_mcast_group6 ${g.vrrp_mcast_group6} is not a multicast address`, gl('vrrp_mcast_group6'));
     }
     const sd = g.lvs_sync_daemon;
     if (sd?.instance !== undefined && !instances.has(sd.instance)) {
@@ -157,7 +157,7 @@ export function validateVrrp(m: ConfigModel, ctx: ParseContext): void {
     if (sd?.group !== undefined) {
       const a = sd.group;
       const multicast = familyOf(a) === 4 ? Number(a.split('.')[0]) >= 224 && Number(a.split('.')[0]) <= 239 : /^ff/i.test(a);
-      if (!multicast) ctx.diags.error('invalid-address', `lvs_sync_daemon group ${a} is not a multicast address`, gl('lvs_sync_daemon'));
+      if (!multicast) ctx.diags.error('not-multicast', `lvs_sync_daemon group ${a} is not a multicast address`, gl('lvs_sync_daemon'));
     }
   }
 

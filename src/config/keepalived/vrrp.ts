@@ -15,7 +15,7 @@ export { validateVrrp } from './vrrp-validate.js';
 const TIMER_SECS = 4294;
 
 /** `weight W [reverse]` of vrrp_script and track_file. */
-function readWeight(s: Stmt, target: { weight?: number; reverse?: boolean }, ctx: ParseContext, max: number, owner: string): void {
+function readWeight(s: Stmt, target: { weight?: number; reverse?: true }, ctx: ParseContext, max: number, owner: string): void {
   if (!ctx.arity(s, 1, 2)) return;
   const n = ctx.int(s.args[0], `${owner} weight`, { min: -max, max });
   if (n === undefined) return;

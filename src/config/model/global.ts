@@ -2,7 +2,7 @@
 // default (in the description), applied by resolve-vrrp.ts.
 import { Type, type Static } from '@sinclair/typebox';
 import { Command, Fmt, IfName, Obj, Opt } from './common.js';
-import { GarpExtraIf, TEXT_PATTERN } from './vrrp.js';
+import { garpExtraIf, TEXT_PATTERN } from './vrrp.js';
 
 const Flag = (description: string) => Type.Literal(true, { description });
 const Word = (description: string) => Type.String({ ...Fmt.word, minLength: 1, description });
@@ -60,7 +60,9 @@ export const GlobalDefs = Obj(
     smtp_server: Opt(
       Obj(
         {
-          host: Word('IP address or host name'),
+          host: Type.Union([Type.String({ ...Fmt.ip }), Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,62}$' })], {
+            description: 'IP address or host name',
+          }),
           port: Opt(Type.Integer({ minimum: 1, maximum: 65535, default: 25, description: 'port (default 25)' })),
         },
         { description: 'SMTP relay for alerts' },
@@ -93,7 +95,7 @@ export const GlobalDefs = Obj(
     vrrp_garp_interval: Opt(Type.Number({ minimum: 0, maximum: TIMER_SECS_MAX, default: 0, description: 'delay between GARPs on an interface (seconds, default 0)' })),
     vrrp_gna_interval: Opt(Type.Number({ minimum: 0, maximum: TIMER_SECS_MAX, default: 0, description: 'delay between unsolicited NAs on an interface (seconds, default 0)' })),
     vrrp_min_garp: Opt(Type.Boolean({ description: 'one GARP/NA, no repeat (changes the defaults above)' })),
-    vrrp_garp_extra_if: Opt(GarpExtraIf),
+    vrrp_garp_extra_if: Opt(garpExtraIf(1)),
     vrrp_down_timer_adverts: Opt(Type.Integer({ minimum: 1, maximum: 100, default: 3, description: 'default down_timer_adverts (default 3)' })),
     vrrp_lower_prio_no_advert: Opt(Type.Boolean({ description: 'default lower_prio_no_advert (default off, on in strict mode)' })),
     vrrp_higher_prio_send_advert: Opt(Type.Boolean({ description: 'default higher_prio_send_advert (default off)' })),

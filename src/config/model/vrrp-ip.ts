@@ -17,8 +17,8 @@ const Word = (description: string) => Type.String({ ...Fmt.word, minLength: 1, d
 export const RT_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]{0,30}$';
 const RtName = (description: string) => Type.String({ pattern: RT_NAME_PATTERN, description });
 /** A number or a name from an iproute2 table, as `ip` accepts. */
-const NumOrName = (max: number, description: string) =>
-  Type.Union([Type.Integer({ minimum: 0, maximum: max }), RtName('name from the iproute2 tables')], { description });
+const NumOrName = (max: number, description: string, min = 0) =>
+  Type.Union([Type.Integer({ minimum: min, maximum: max }), RtName('name from the iproute2 tables')], { description });
 
 export const AddressScope = Type.Union(
   [
@@ -126,31 +126,49 @@ const U64 = (description: string) => Type.Integer({ minimum: 0, maximum: Number.
 export const REALMS_PATTERN = '^([A-Za-z_][A-Za-z0-9_-]{0,15}|[0-9]{1,5})(/([A-Za-z_][A-Za-z0-9_-]{0,15}|[0-9]{1,5}))?$';
 const Realms = Type.String({ pattern: REALMS_PATTERN, description: 'realms [FROM/]TO' });
 
-export const Encap = Type.Union(
+const encapIp = (v6: boolean, need: 'dst' | 'id') => {
+  const ip = v6 ? Fmt.ipv6 : Fmt.ipv4;
+  const dst = Type.String({ ...ip, description: 'tunnel destination' });
+  const id = U64('tunnel id');
+  return Obj(
+    v6
+      ? {
+          type: Type.Literal('ip6'),
+          id: need === 'id' ? id : Opt(id),
+          dst: need === 'dst' ? dst : Opt(dst),
+          src: Opt(Type.String({ ...ip })),
+          tc: Opt(U8('traffic class')),
+          hoplimit: Opt(U8('hop limit')),
+          flags: Opt(Type.Integer({ minimum: 0, maximum: 65535 })),
+        }
+      : {
+          type: Type.Literal('ip'),
+          id: need === 'id' ? id : Opt(id),
+          dst: need === 'dst' ? dst : Opt(dst),
+          src: Opt(Type.String({ ...ip })),
+          tos: Opt(U8('TOS / dsfield')),
+          ttl: Opt(U8('TTL')),
+          flags: Opt(Type.Integer({ minimum: 0, maximum: 65535 })),
+        },
+    { description: `encap ${v6 ? 'ip6' : 'ip'}: needs dst or id` },
+  );
+};
+export const Encap = typed<Encap>(Type.Union(
   [
-    Obj({
-      type: Type.Literal('ip'),
-      id: Opt(U64('tunnel id')),
-      dst: Opt(Type.String({ ...Fmt.ipv4 })),
-      src: Opt(Type.String({ ...Fmt.ipv4 })),
-      tos: Opt(U8('TOS / dsfield')),
-      ttl: Opt(U8('TTL')),
-      flags: Opt(Type.Integer({ minimum: 0, maximum: 65535 })),
-    }),
-    Obj({
-      type: Type.Literal('ip6'),
-      id: Opt(U64('tunnel id')),
-      dst: Opt(Type.String({ ...Fmt.ipv6 })),
-      src: Opt(Type.String({ ...Fmt.ipv6 })),
-      tc: Opt(U8('traffic class')),
-      hoplimit: Opt(U8('hop limit')),
-      flags: Opt(Type.Integer({ minimum: 0, maximum: 65535 })),
-    }),
+    encapIp(false, 'dst'),
+    encapIp(false, 'id'),
+    encapIp(true, 'dst'),
+    encapIp(true, 'id'),
     Obj({ type: Type.Literal('mpls'), labels: Type.String({ pattern: '^[0-9]{1,7}(/[0-9]{1,7}){0,7}$', description: 'label stack L1/L2/...' }) }),
-    Obj({ type: Type.Literal('ila'), locator: Type.String({ pattern: '^[0-9a-fA-F]{1,4}(:[0-9a-fA-F]{1,4}){3}$', description: '64-bit locator' }) }),
+    Obj({ type: Type.Literal('ila'), locator: Type.String({ pattern: '^[0-9a-f]{1,4}(:[0-9a-f]{1,4}){3}$', description: '64-bit locator' }) }),
   ],
   { description: 'lightweight tunnel encapsulation (encap ip|ip6|mpls|ila ...)' },
-);
+));
+export type Encap =
+  | { type: 'ip'; id?: number; dst?: string; src?: string; tos?: number; ttl?: number; flags?: number }
+  | { type: 'ip6'; id?: number; dst?: string; src?: string; tc?: number; hoplimit?: number; flags?: number }
+  | { type: 'mpls'; labels: string }
+  | { type: 'ila'; locator: string };
 
 function nexthop(family: 4 | 6) {
   const props: Record<string, TSchema> = {
@@ -253,7 +271,7 @@ export interface VirtualRoute {
   scope?: number | string;
   metric?: number;
   onlink?: true;
-  encap?: Static<typeof Encap>;
+  encap?: Encap;
   expires?: number;
   mtu?: Locked<number>;
   hoplimit?: number;
@@ -281,7 +299,6 @@ export interface VirtualRoute {
 export interface StaticRoute extends VirtualRoute {
   track_group?: string;
 }
-export type Encap = Static<typeof Encap>;
 
 // ---- rules ----
 
@@ -311,7 +328,7 @@ function ruleProps(kind: 'virtual' | 'static', family: 4 | 6) {
     dport: Opt(PortRange),
     tunnel_id: Opt(U64("keyword 'tunnel-id'")),
     preference: Opt(U32('rule priority (also read as order / priority); keepalived assigns one from 16384 down when missing')),
-    table: Opt(NumOrName(4294967295, "routing table to look up (also read as 'lookup')")),
+    table: Opt(NumOrName(4294967295, "routing table to look up (also read as 'lookup'; not 0)", 1)),
     goto: Opt(U32('jump to the rule with this preference')),
     action: Opt(Type.Union(RULE_ACTIONS.map((a) => Type.Literal(a)), { description: "action instead of a table (also read after 'type')" })),
     suppress_prefixlength: Opt(Type.Integer({ minimum: 0, maximum: 2147483647, description: "also read as 'sup_pl'" })),
@@ -323,7 +340,8 @@ function ruleProps(kind: 'virtual' | 'static', family: 4 | 6) {
   return props;
 }
 function rule(kind: 'virtual' | 'static') {
-  return Type.Union([Obj(ruleProps(kind, 4), { description: 'IPv4 rule' }), Obj(ruleProps(kind, 6), { description: 'IPv6 rule' })], {
+  // A rule needs at least one word; keepalived then needs exactly one action (checked by validation).
+  return Type.Union([Obj(ruleProps(kind, 4), { description: 'IPv4 rule', minProperties: 1 }), Obj(ruleProps(kind, 6), { description: 'IPv6 rule', minProperties: 1 })], {
     description: `${kind === 'static' ? 'static_rules' : 'virtual_rules'} entry, the 'ip rule add' grammar`,
   });
 }

@@ -49,7 +49,7 @@ export const VrrpScript = Obj(
     interval: Opt(Type.Integer({ minimum: 0, maximum: 4294, default: 1, description: 'seconds between runs (default 1; 0 is read as 1)' })),
     timeout: Opt(Type.Integer({ minimum: 0, maximum: 4294, description: 'seconds before a run counts as failed (default: interval; 0 is read as 1)' })),
     weight: Opt(Type.Integer({ minimum: -WEIGHT_MAX, maximum: WEIGHT_MAX, default: 0, description: 'default tracking weight (default 0: FAULT when failing)' })),
-    reverse: Opt(Type.Boolean({ description: "'weight W reverse': adjust in the other direction" })),
+    reverse: Opt(Flag("'weight W reverse': adjust in the other direction")),
     rise: Opt(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1, description: 'successes needed to become OK (default 1)' })),
     fall: Opt(Type.Integer({ minimum: 1, maximum: 2147483647, default: 1, description: 'failures needed to become KO (default 1)' })),
     user: Opt(Name('run as this user (default: script_user)')),
@@ -65,7 +65,7 @@ export const TrackFile = Obj(
     name: Name('track file name, referenced by track_file'),
     file: Opt(Type.String({ ...Fmt.path, description: 'file holding a number' })),
     weight: Opt(Type.Integer({ minimum: -FILE_WEIGHT_MAX, maximum: FILE_WEIGHT_MAX, default: 1, description: 'multiplier of the value read (default 1; 0 = any non-zero value is a failure)' })),
-    reverse: Opt(Type.Boolean({ description: "'weight W reverse'" })),
+    reverse: Opt(Flag("'weight W reverse'")),
     init_file: Opt(
       Obj(
         {
@@ -123,14 +123,16 @@ export const UnicastPeer = Obj(
 );
 export type UnicastPeer = Static<typeof UnicastPeer>;
 
-/** garp_extra_if / vrrp_garp_extra_if: [all] SECONDS. */
-export const GarpExtraIf = Obj(
-  {
-    interval: Type.Integer({ minimum: 0, maximum: 86400, description: 'seconds between GARP/NA on extra interfaces (0 disables)' }),
-    all: Opt(Flag('send on every interface of the instance, not only VMACs')),
-  },
-  { description: 'periodic GARP/NA on the interfaces of VIPs not on the instance interface' },
-);
+/** garp_extra_if / vrrp_garp_extra_if: [all] SECONDS (the global keyword starts at 1, the instance one at 0). */
+export const garpExtraIf = (min: 0 | 1) =>
+  Obj(
+    {
+      interval: Type.Integer({ minimum: min, maximum: 86400, description: `seconds between GARP/NA on extra interfaces${min === 0 ? ' (0 disables)' : ''}` }),
+      all: Opt(Flag('send on every interface of the instance, not only VMACs')),
+    },
+    { description: 'periodic GARP/NA on the interfaces of VIPs not on the instance interface' },
+  );
+export const GarpExtraIf = garpExtraIf(0);
 
 const Seconds = (description: string, max = 4294) => Type.Integer({ minimum: 0, maximum: max, description: `${description} (seconds)` });
 const Count = (description: string, max = 4294967295) => Type.Integer({ minimum: 0, maximum: max, description });
@@ -236,11 +238,11 @@ export type TrackGroup = Static<typeof TrackGroup>;
 /** static_ipaddress / static_routes / static_rules: configured at start, never moved by VRRP. */
 export const StaticConfig = Obj(
   {
-    track_group: Opt(Type.Array(TrackGroup, { description: 'track_group blocks (defined before use)' })),
+    track_group: Opt(Type.Array(TrackGroup, { minItems: 1, description: 'track_group blocks (defined before use)' })),
     static_ipaddress: Opt(Type.Array(StaticIp)),
     static_routes: Opt(Type.Array(StaticRoute)),
     static_rules: Opt(Type.Array(StaticRule)),
   },
-  { description: 'static_ipaddress, static_routes, static_rules and their track_group blocks' },
+  { description: 'static_ipaddress, static_routes, static_rules and their track_group blocks', minProperties: 1 },
 );
 export type StaticConfig = Static<typeof StaticConfig>;
