@@ -10,7 +10,7 @@ import type { ParsedConfig } from './keepalived/parse.js';
 import { validateLvs } from './keepalived/lvs.js';
 import { validateVrrp } from './keepalived/vrrp.js';
 import { ConfigModel, MODEL_SCHEMA_ID, emptyModel } from './model/index.js';
-import { normalize, unionMember } from './schema-walk.js';
+import { dependentRequiredProblems, dropFalseFlags, normalize, unionMember } from './schema-walk.js';
 import type { LocationTable, SourceLoc } from './source.js';
 
 type Any = Record<string, unknown>;
@@ -57,6 +57,7 @@ export function parseYamlConfig(text: string, file: string): ParsedConfig {
     return { model: emptyModel(), diagnostics: diags.list, locs: ctx.locs, files: [file] };
   }
   const value = { ...emptyModel(), ...((raw ?? {}) as Any) };
+  dropFalseFlags(ConfigModel, value);
   const nodeLoc = (path: (string | number)[]): SourceLoc => {
     // The key's position for a property, the node's for an array item; nearest ancestor otherwise.
     for (let n = path.length; n >= 0; n--) {
@@ -87,6 +88,10 @@ export function parseYamlConfig(text: string, file: string): ParsedConfig {
     hadErrors = true;
     const where = path.length ? path.join('.') : 'configuration';
     diags.error('invalid-value', `${where}: ${e.message.toLowerCase()}`, loc);
+  }
+  for (const p of dependentRequiredProblems(ConfigModel, value)) {
+    hadErrors = true;
+    diags.error('invalid-value', `${p.path.join('.')}: ${p.message}`, nodeLoc(p.path));
   }
   const model = normalize(ConfigModel, value) as ConfigModel;
   if (hadErrors) return { model, diagnostics: dedupe(diags), locs: ctx.locs, files: [file] };

@@ -27,7 +27,9 @@ function stringArb(s: Any): fc.Arbitrary<string> {
   else base = text;
   const min = (s.minLength as number | undefined) ?? 0;
   const max = (s.maxLength as number | undefined) ?? Infinity;
-  return base.filter((v) => v.length >= min && v.length <= max);
+  // keepalived substitutes `$NAME` anywhere on a line, quoted or not, when NAME is defined: such
+  // text cannot be written so that it reads back literally, so the generator leaves it out.
+  return base.filter((v) => v.length >= min && v.length <= max && !/\$\{?[A-Za-z_]/.test(v));
 }
 
 function numberArb(s: Any, integer: boolean): fc.Arbitrary<number> {
@@ -57,7 +59,11 @@ export function arbitraryOf(schema: TSchema, depth = 0): fc.Arbitrary<unknown> {
       const required = new Set((s.required as string[] | undefined) ?? []);
       const rec: Record<string, fc.Arbitrary<unknown>> = {};
       for (const [k, p] of Object.entries(props)) rec[k] = arbitraryOf(p, depth + 1);
-      return fc.record(rec, { requiredKeys: Object.keys(props).filter((k) => required.has(k) && props[k]?.[OptionalKind] === undefined) });
+      const dep = (s.dependentRequired as Record<string, string[]> | undefined) ?? {};
+      return fc
+        .record(rec, { requiredKeys: Object.keys(props).filter((k) => required.has(k) && props[k]?.[OptionalKind] === undefined) })
+        .filter((v) => Object.entries(dep).every(([k, needs]) => (v as Any)[k] === undefined || needs.every((n) => (v as Any)[n] !== undefined)))
+        .filter((v) => Object.keys(v as Any).length >= ((s.minProperties as number | undefined) ?? 0));
     }
     case 'Array': {
       const item = s.items as TSchema;

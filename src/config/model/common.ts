@@ -38,6 +38,7 @@ export const Command = Obj(
     user: Opt(Type.String({ ...Fmt.word, description: 'run as this user (default: script_user)' })),
     group: Opt(Type.String({ ...Fmt.word, description: "run with this group (default: the user's group)" })),
   },
-  { description: 'a script or program and the user/group to run it as' },
+  // keepalived's syntax is `"command" [user [group]]`: a group can only follow a user.
+  { description: 'a script or program and the user/group to run it as', dependentRequired: { group: ['user'] } },
 );
 export type Command = Static<typeof Command>;

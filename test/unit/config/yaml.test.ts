@@ -55,3 +55,23 @@ test('the JSON Schema is a draft-07 object schema describing the top-level secti
   assert.equal(s.additionalProperties, false);
   for (const k of ['global_defs', 'vrrp_instances', 'virtual_servers']) assert.ok(k in s.properties, k);
 });
+
+test('a command with a group but no user is an error (keepalived syntax cannot express it)', () => {
+  const r = parseYamlConfig('vrrp_instances:\n  - name: VI_1\n    notify_master:\n      command: /bin/true\n      group: adm\n', 'g.yaml');
+  const errs = r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+  assert.deepEqual(errs, ["g.yaml:5:7: error: vrrp_instances.0.notify_master.group: 'group' needs 'user'"]);
+});
+
+test('a fwmark virtual server keeps its fwmark (union members chosen by content)', () => {
+  const r = parseYamlConfig('virtual_servers:\n  - fwmark: 7\n    real_servers: []\n', 'h.yaml');
+  assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.equal((r.model.virtual_servers[0] as { fwmark?: number }).fwmark, 7);
+});
+
+test('false on a flag keyword reads as absent; true keeps it', () => {
+  const r = parseYamlConfig('virtual_servers:\n  - address: 10.0.0.1\n    port: 80\n    ha_suspend: false\n    ops: true\n    real_servers: []\n', 'i.yaml');
+  assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
+  const vs = r.model.virtual_servers[0] as Record<string, unknown>;
+  assert.equal('ha_suspend' in vs, false);
+  assert.equal(vs.ops, true);
+});
