@@ -173,8 +173,22 @@ export interface ResolvedStatic {
   track_groups: { name: string; members: string[] }[];
 }
 
+/** The IPVS connection sync daemon (global lvs_sync_daemon, or the deprecated instance keyword). */
+export interface ResolvedSyncDaemon {
+  interface: string;
+  /** Instance whose state picks master/backup daemon; none: run both. */
+  instance?: string;
+  /** Sync id: configured, else the VRID of the instance, else 0. */
+  id: number;
+  maxlen?: number;
+  port: number;
+  ttl?: number;
+  group: string;
+}
+
 export interface ResolvedVrrp {
   global: ResolvedVrrpGlobal;
+  lvs_sync_daemon?: ResolvedSyncDaemon;
   scripts: ResolvedScript[];
   track_files: ResolvedTrackFile[];
   sync_groups: ResolvedSyncGroup[];
@@ -662,5 +676,22 @@ export function resolveVrrp(m: ConfigModel): ResolvedVrrp {
     r.rules = (v.virtual_rules ?? []).filter(ruleUsable).map(resolveRule);
     return r;
   });
-  return { global, scripts, track_files, sync_groups, instances, static: staticOut };
+  const out: ResolvedVrrp = { global, scripts, track_files, sync_groups, instances, static: staticOut };
+  const sd = m.global_defs?.lvs_sync_daemon;
+  const legacy = m.vrrp_instances.find((v) => v.lvs_sync_daemon_interface !== undefined);
+  if (sd || legacy) {
+    const inst = sd ? sd.instance : legacy?.name;
+    const vrid = m.vrrp_instances.find((v) => v.name === inst)?.virtual_router_id;
+    const d: ResolvedSyncDaemon = {
+      interface: sd ? sd.interface : (legacy?.lvs_sync_daemon_interface as string),
+      id: sd?.id ?? vrid ?? 0,
+      port: sd?.port ?? 8848,
+      group: sd?.group ?? '224.0.0.81',
+    };
+    if (inst !== undefined) d.instance = inst;
+    if (sd?.maxlen !== undefined) d.maxlen = sd.maxlen;
+    if (sd?.ttl !== undefined) d.ttl = sd.ttl;
+    out.lvs_sync_daemon = d;
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import type { ConfigModel } from '../model/index.js';
 import type { Token } from '../source.js';
 import { canonicalIp, type KeywordSpec, type KeywordTable, type ParseContext } from './context.js';
 import type { Stmt } from './tree.js';
-import { hint, intArg, setCommand, valueBlock, walkBlock } from './vrrp-common.js';
+import { hint, intArg, setCommand, valueBlock } from './vrrp-common.js';
 import { readGarpExtraIf } from './vrrp-instance.js';
 
 type G = GlobalDefs;
@@ -426,7 +426,7 @@ export const globalTopLevel: KeywordTable<ConfigModel> = {
         m.global_defs = {};
         ctx.at(m.global_defs, '', s.kw.loc);
       }
-      walkBlock(ctx, s.block, globalDefsTable, m.global_defs, 'global_defs');
+      ctx.walk(s.block, globalDefsTable, m.global_defs, 'global_defs');
     },
   },
   net_namespace: rootUnsupported('run lvsd inside the namespace instead (ip netns exec)'),

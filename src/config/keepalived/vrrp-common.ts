@@ -3,28 +3,8 @@
 import type { Command } from '../model/common.js';
 import { FILE_WEIGHT_MAX, WEIGHT_MAX, type TrackInterface, type TrackScriptRef } from '../model/vrrp.js';
 import type { Token } from '../source.js';
-import { suggest, type KeywordTable, type ParseContext } from './context.js';
+import { suggest, type ParseContext } from './context.js';
 import type { Stmt } from './tree.js';
-
-/**
- * Walk a block like ParseContext.walk, but first catch a keyword split by a stray space
- * (`vrrp _mcast_group4 ...`): say so instead of a bare "unknown keyword 'vrrp'".
- */
-export function walkBlock<T>(ctx: ParseContext, stmts: readonly Stmt[] | undefined, table: KeywordTable<T>, target: T, where: string): void {
-  for (const s of stmts ?? []) {
-    const kw = s.kw.text;
-    const joined = s.args[0] ? kw + s.args[0].text : undefined;
-    if (!Object.prototype.hasOwnProperty.call(table, kw) && joined && Object.prototype.hasOwnProperty.call(table, joined)) {
-      ctx.diags.warn(
-        'unknown-keyword',
-        `unknown keyword '${kw}' in ${where} (did you mean '${joined}'? a space splits the keyword); the line is ignored`,
-        s.kw.loc,
-      );
-      continue;
-    }
-    ctx.dispatch(s, table, target, where);
-  }
-}
 
 /** The single name of `vrrp_instance NAME {`, `vrrp_script NAME {`, ... */
 export function blockName(s: Stmt, ctx: ParseContext): Token | undefined {

@@ -5,7 +5,7 @@ import type { StaticIp, StaticRoute, StaticRule, VirtualIp, VirtualRoute, Virtua
 import type { Token } from '../source.js';
 import { canonicalIp, type KeywordSpec, type KeywordTable, type ParseContext } from './context.js';
 import type { Stmt } from './tree.js';
-import { hint, intArg, readCommand, readTrackBlock, setCommand, walkBlock, type TrackKind } from './vrrp-common.js';
+import { hint, intArg, readCommand, readTrackBlock, setCommand, type TrackKind } from './vrrp-common.js';
 import { parseIpEntry, readCidr } from './vrrp-ip.js';
 import { parseRoute, parseRule } from './vrrp-route.js';
 
@@ -289,7 +289,7 @@ export const instanceTable: KeywordTable<I> = {
       v.authentication ??= {};
       ctx.at(v, 'authentication', s.kw.loc);
       ctx.at(v.authentication, '', s.kw.loc);
-      walkBlock(ctx, s.block, authTable, v.authentication, 'authentication');
+      ctx.walk(s.block, authTable, v.authentication, 'authentication');
     },
   },
   virtual_ipaddress: entryBlock('virtual_ipaddress', (e, ctx) => parseIpEntry(e, ctx, 'virtual')),

@@ -30,6 +30,18 @@ class FamilyGuard {
   }
 }
 
+/**
+ * keepalived 2.2.7 steps over the word after 'inet' / 'inet6' (its loop advances twice), so only
+ * a last 'inet6' is read the same by both; lvsd reads the next word and says so.
+ */
+function familyWordAt(ctx: ParseContext, w: Words, t: Token): void {
+  const next = w.peek();
+  // 'inet6 inet6' is how a line that must go on (nexthops) keeps the skipped word harmless.
+  if (next && next.text !== 'inet' && next.text !== 'inet6') {
+    ctx.diags.warn('keepalived-compat', `keepalived skips the word after '${t.text}' ('${next.text}' here); lvsd reads it. Put '${t.text}' at the end of the line so both read the same`, t.loc);
+  }
+}
+
 function readIp(ctx: ParseContext, tok: Token | undefined, what: string): string | undefined {
   if (!tok) return undefined;
   const a = canonicalIp(tok.text);
@@ -174,8 +186,12 @@ export function parseRoute(s: Stmt, ctx: ParseContext, kind: 'virtual' | 'static
       ctx.diags.error('unknown-option', `route has a second destination '${d.text}' (unknown route keyword?); keepalived drops the route`, d.loc);
       return false;
     }
-    if (d.text === 'default' || d.text === 'any' || d.text === 'all') r.to = 'default';
-    else {
+    if (d.text === 'default' || d.text === 'any' || d.text === 'all') {
+      if (guard.fam !== undefined) {
+        ctx.diags.warn('keepalived-compat', `keepalived 2.2.7 rejects '${d.text}' after the family is known ("Cannot mix IPv4 and IPv6"); write '${d.text}' first and 'inet6' after it`, d.loc);
+      }
+      r.to = 'default';
+    } else {
       if (!canonicalIp(d.text.split('/')[0] ?? '')) {
         ctx.diags.error('unknown-option', `unknown route keyword '${d.text}'; keepalived drops the route`, d.loc);
         return false;
@@ -200,9 +216,11 @@ export function parseRoute(s: Stmt, ctx: ParseContext, kind: 'virtual' | 'static
     };
     switch (t.text) {
       case 'inet':
+        familyWordAt(ctx, w, t);
         guard.need(4, t, "'inet'");
         break;
       case 'inet6':
+        familyWordAt(ctx, w, t);
         guard.need(6, t, "'inet6'");
         put('inet6', true);
         break;
@@ -393,7 +411,6 @@ export function formatRoute(r: StaticRoute): string {
   const locked = (k: string, v: { value: string | number; lock?: true } | undefined) => {
     if (v) out.push(k, ...(v.lock ? ['lock'] : []), q(v.value));
   };
-  if (r.inet6) out.push('inet6');
   if (r.type) out.push(r.type);
   out.push(cidrText(r.to));
   opt('src', r.src);
@@ -429,8 +446,11 @@ export function formatRoute(r: StaticRoute): string {
   if (r.append) out.push('append');
   if (r.no_track) out.push('no_track');
   opt('track_group', r.track_group);
+  // 'inet6' last: keepalived skips the word after it.
+  if (r.inet6 && !r.nexthops && !r.encap) out.push('inet6');
   // encap reads KEY VALUE pairs while it knows the key (hoplimit, ttl, ...): it goes after the metrics.
   if (r.encap) out.push(...encapWords(r.encap));
+  if (r.inet6 && !r.nexthops && r.encap) out.push('inet6');
   // nexthops last: keepalived reads everything after the first 'nexthop' as hops.
   for (const h of r.nexthops ?? []) {
     out.push('nexthop');
@@ -441,6 +461,9 @@ export function formatRoute(r: StaticRoute): string {
     opt('realms', h.realms);
     if (h.encap) out.push(...encapWords(h.encap));
   }
+  // With nexthops nothing can follow them, so 'inet6' goes right after the destination (before it
+  // keepalived 2.2.7 rejects 'default'), doubled: keepalived skips the second one (familyWordAt).
+  if (r.inet6 && r.nexthops) out.splice(r.type ? 2 : 1, 0, 'inet6', 'inet6');
   return out.join(' ');
 }
 
@@ -489,7 +512,7 @@ export function parseRule(s: Stmt, ctx: ParseContext, kind: 'virtual' | 'static'
       }
       return !bad;
     };
-    const ports = (): { start: number; end?: number } | undefined => {
+    const ports = (): { start: number; end: number } | undefined => {
       const v = w.value(ctx, t, t.text);
       const m = v ? PORTS_RE.exec(v.text) : null;
       const a = m ? Number(m[1]) : NaN;
@@ -498,13 +521,19 @@ export function parseRule(s: Stmt, ctx: ParseContext, kind: 'virtual' | 'static'
         if (v) ctx.diags.error('invalid-value', `${t.text} '${v.text}' is not PORT or PORT-PORT`, v.loc);
         return undefined;
       }
-      return b === undefined ? { start: a } : { start: a, end: b };
+      if (b === undefined) {
+        // keepalived 2.2.7 reads sport/dport with "%hu-%hu" and rejects a single port.
+        ctx.diags.warn('keepalived-compat', `keepalived rejects a single ${t.text} port; write ${a}-${a} (lvsd reads it as that)`, v.loc);
+      }
+      return { start: a, end: b ?? a };
     };
     switch (t.text) {
       case 'inet':
+        familyWordAt(ctx, w, t);
         guard.need(4, t, "'inet'");
         break;
       case 'inet6':
+        familyWordAt(ctx, w, t);
         guard.need(6, t, "'inet6'");
         put('inet6', true);
         break;
@@ -615,7 +644,6 @@ export function formatRule(r: StaticRule): string {
   const opt = (k: string, v: string | number | undefined) => {
     if (v !== undefined) out.push(k, q(v));
   };
-  if (r.inet6) out.push('inet6');
   if (r.not) out.push('not');
   opt('from', r.from !== undefined ? cidrText(r.from) : undefined);
   opt('to', r.to !== undefined ? cidrText(r.to) : undefined);
@@ -627,8 +655,8 @@ export function formatRule(r: StaticRule): string {
   if (r.l3mdev) out.push('l3mdev');
   opt('protocol', r.protocol);
   opt('ipproto', r.ipproto);
-  if (r.sport) out.push('sport', r.sport.end !== undefined ? `${r.sport.start}-${r.sport.end}` : String(r.sport.start));
-  if (r.dport) out.push('dport', r.dport.end !== undefined ? `${r.dport.start}-${r.dport.end}` : String(r.dport.start));
+  if (r.sport) out.push('sport', `${r.sport.start}-${r.sport.end}`);
+  if (r.dport) out.push('dport', `${r.dport.start}-${r.dport.end}`);
   opt('tunnel-id', r.tunnel_id);
   opt('preference', r.preference);
   opt('table', r.table);
@@ -639,5 +667,6 @@ export function formatRule(r: StaticRule): string {
   opt('suppress_ifgroup', r.suppress_ifgroup);
   if (r.no_track) out.push('no_track');
   opt('track_group', r.track_group);
+  if (r.inet6) out.push('inet6'); // last: keepalived skips the word after it
   return out.join(' ');
 }

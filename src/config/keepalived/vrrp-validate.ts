@@ -80,8 +80,12 @@ function instanceChecks(m: ConfigModel, v: VrrpInstance, ctx: ParseContext, scri
   const at = (f: string): SourceLoc | undefined => ctx.locs.get(v, f) ?? ctx.locs.get(v, 'name');
   const n = v.name;
   if (v.virtual_router_id === undefined) ctx.diags.error('missing-vrid', `(${n}) the virtual router id must be set`, at('name'));
-  if (v.interface === undefined && !(v.unicast_peer && v.unicast_peer.length)) {
-    ctx.diags.error('missing-interface', `(${n}) no interface: keepalived needs one unless unicast peers are given`, at('name'));
+  if (v.interface === undefined) {
+    // keepalived.conf(5) lets unicast instances omit it, but keepalived 2.2.7 stops with "Unknown interface!".
+    ctx.diags.error('missing-interface', `(${n}) no interface: keepalived 2.2.7 refuses an instance without one ("Unknown interface!")`, at('name'));
+  }
+  if (v.vrf !== undefined && v.interface !== undefined) {
+    ctx.diags.warn('ignored-option', `(${n}) vrf cannot be given with an interface; keepalived ignores the vrf`, at('vrf'));
   }
   refCheck(v.track_script, scripts, ctx, n, 'track script');
   refCheck(v.track_file, files, ctx, n, 'track file');
@@ -186,6 +190,15 @@ export function validateVrrp(m: ConfigModel, ctx: ParseContext): void {
   }
 
   for (const v of m.vrrp_instances) instanceChecks(m, v, ctx, scripts, files);
+
+  // The deprecated per-instance lvs_sync_daemon_interface: one sync daemon, the first one wins.
+  let syncd = m.global_defs?.lvs_sync_daemon?.interface;
+  for (const v of m.vrrp_instances) {
+    if (v.lvs_sync_daemon_interface === undefined) continue;
+    if (syncd !== undefined) {
+      ctx.diags.warn('ignored-option', `(${v.name}) lvs_sync_daemon_interface: the sync daemon is already set on ${syncd}; ignored`, ctx.locs.get(v, 'lvs_sync_daemon_interface'));
+    } else syncd = v.lvs_sync_daemon_interface;
+  }
 
   const st = m.static;
   if (st) {

@@ -6,7 +6,7 @@ import type { StaticConfig, SyncGroup, TrackFile, TrackGroup, VrrpInstance, Vrrp
 import type { Token } from '../source.js';
 import type { KeywordTable, ParseContext } from './context.js';
 import type { Stmt } from './tree.js';
-import { addNamed, blockName, intArg, readTrackBlock, setCommand, valueBlock, walkBlock } from './vrrp-common.js';
+import { addNamed, blockName, intArg, readTrackBlock, setCommand, valueBlock } from './vrrp-common.js';
 import { instanceTable, readStaticEntries } from './vrrp-instance.js';
 import { parseIpEntry } from './vrrp-ip.js';
 import { parseRoute, parseRule } from './vrrp-route.js';
@@ -216,7 +216,7 @@ function named<T extends { name: string }>(make: (name: string) => T, list: (m: 
       if (!n) return;
       const item = make(n.text);
       if (!addNamed(list(m, s, ctx), item, n, ctx, what)) return;
-      walkBlock(ctx, s.block, table, item, `${what} ${n.text}`);
+      ctx.walk(s.block, table, item, `${what} ${n.text}`);
     },
   };
 }
@@ -232,7 +232,7 @@ export const vrrpTopLevel: KeywordTable<ConfigModel> = {
     notSupported: 'process tracking is not implemented by lvsd; the block is checked and dropped',
     handle: (s, _m, ctx) => {
       const n = blockName(s, ctx);
-      if (n) walkBlock(ctx, s.block, trackProcessTable, {}, `vrrp_track_process ${n.text}`);
+      if (n) ctx.walk(s.block, trackProcessTable, {}, `vrrp_track_process ${n.text}`);
     },
   },
   vrrp_sync_group: named<SyncGroup>((name) => ({ name }), (m) => m.vrrp_sync_groups, syncGroupTable, 'vrrp_sync_group'),

@@ -303,10 +303,13 @@ export interface StaticRoute extends VirtualRoute {
 // ---- rules ----
 
 export const RULE_ACTIONS = ['nop', 'blackhole', 'unreachable', 'prohibit'] as const;
-const PortRange = Obj({
-  start: Type.Integer({ minimum: 0, maximum: 65535 }),
-  end: Opt(Type.Integer({ minimum: 0, maximum: 65535, description: 'default: start' })),
-});
+const PortRange = Obj(
+  {
+    start: Type.Integer({ minimum: 0, maximum: 65535 }),
+    end: Type.Integer({ minimum: 0, maximum: 65535 }),
+  },
+  { description: 'START-END (keepalived needs both; a single port P is P-P)' },
+);
 
 function ruleProps(kind: 'virtual' | 'static', family: 4 | 6) {
   const cidr = family === 4 ? Cidr4 : Cidr6;
@@ -360,8 +363,8 @@ export interface VirtualRule {
   l3mdev?: true;
   protocol?: number;
   ipproto?: number | string;
-  sport?: { start: number; end?: number };
-  dport?: { start: number; end?: number };
+  sport?: { start: number; end: number };
+  dport?: { start: number; end: number };
   tunnel_id?: number;
   preference?: number;
   table?: number | string;
