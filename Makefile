@@ -9,12 +9,18 @@ UNIT_TESTS = $(shell find dist/test/unit -name '*.test.js' 2>/dev/null | sort)
 
 .PHONY: all deps build test test-unit lab clean bench-config
 
+# The native socket shim (native/lvsd_net.c, see src/net/README.md), rebuilt only when its
+# sources are newer. node-gyp (a devDependency) compiles against the Node headers npm is
+# configured for (`npm config get nodedir`), else the running node's prefix (/usr/include/node).
+NATIVE = native/build/Release/lvsd_net.node
+
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
 
 build: deps
+	@$(MAKE) --no-print-directory $(NATIVE)
 	@npx tsc -p tsconfig.json
 	@chmod +x dist/src/cli/main.js
 
@@ -33,3 +39,8 @@ bench-config: build
 
 clean:
 	rm -rf dist
+
+$(NATIVE): native/lvsd_net.c native/binding.gyp
+	@nd=$$(npm config get nodedir 2>/dev/null); \
+	case "$$nd" in ""|undefined|null) nd=$$(dirname "$$(dirname "$$(command -v $(NODE))")");; esac; \
+	cd native && npx --no-install node-gyp rebuild --nodedir="$$nd" --loglevel=warn
