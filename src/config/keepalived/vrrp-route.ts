@@ -36,7 +36,9 @@ class FamilyGuard {
  */
 function familyWordAt(ctx: ParseContext, w: Words, t: Token): void {
   const next = w.peek();
+  const prev = w.toks[w.i - 2];
   // 'inet6 inet6' is how a line that must go on (nexthops) keeps the skipped word harmless.
+  if (prev?.text === 'inet' || prev?.text === 'inet6') return;
   if (next && next.text !== 'inet' && next.text !== 'inet6') {
     ctx.diags.warn('keepalived-compat', `keepalived skips the word after '${t.text}' ('${next.text}' here); lvsd reads it. Put '${t.text}' at the end of the line so both read the same`, t.loc);
   }
