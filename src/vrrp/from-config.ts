@@ -1,0 +1,300 @@
+// Pure mapping: the resolved VRRP configuration (src/config/resolve-vrrp.ts) -> what the VRRP runtime runs:
+// one core InstanceConfig per vrrp_instance plus what the executor needs (interface, VIP specs, notify
+// commands, tracking). keepalived's own fixes (state MASTER clears nopreempt and preempt_delay, priority 255
+// without `state` means MASTER, v2 intervals in whole seconds, v3 in 10 ms steps) are applied by the resolver;
+// this module re-checks what the core relies on and refuses what the runtime cannot do.
+import type { Command } from '../config/model/common.js';
+import type { VirtualIp } from '../config/model/vrrp-ip.js';
+import type { ResolvedInstance, ResolvedNotify, ResolvedTrack, ResolvedVrrp } from '../config/resolve-vrrp.js';
+import type { AddressSpec } from '../net/ports.js';
+import { canonicalAddr, isIpv6LinkLocal, parseIpv4, formatIpv4 } from './addr.js';
+import { splitCommandLine } from './runtime/command-line.js';
+import type { SyncGroupConfig } from './sync-group.js';
+import { instanceConfig, type InstanceConfig } from './types.js';
+
+/** A command to run: argv (keepalived splits the line itself, no shell) and the user/group. */
+export interface CommandSpec {
+  argv: string[];
+  user?: string;
+  group?: string;
+}
+
+export interface NotifyCommands {
+  master?: CommandSpec;
+  backup?: CommandSpec;
+  fault?: CommandSpec;
+  stop?: CommandSpec;
+  /** keepalived `notify`: run after the state's own script with GROUP|INSTANCE, name, state, priority appended. */
+  any?: CommandSpec;
+  /** keepalived notify_master_rx_lower_pri. */
+  masterRxLowerPri?: CommandSpec;
+}
+
+export interface TrackRef {
+  name: string;
+  weight: number;
+  reverse: boolean;
+}
+
+export interface RuntimeInstance {
+  core: InstanceConfig;
+  /** The interface adverts are sent and received on. */
+  ifname: string;
+  /** Addresses installed on becoming master: virtual_ipaddress then virtual_ipaddress_excluded. */
+  vips: AddressSpec[];
+  notify: NotifyCommands;
+  syncGroup?: string;
+  trackScripts: TrackRef[];
+  /** Includes the instance's own interface (weight 0) unless dont_track_primary. */
+  trackInterfaces: TrackRef[];
+  trackFiles: TrackRef[];
+  /** keepalived vrrp_garp_interval / vrrp_gna_interval: spacing of announcements on one interface (ms). */
+  garpIntervalMs: number;
+  gnaIntervalMs: number;
+  /** keepalived old_unicast_checksum: v3 unicast checksummed as if sent to the multicast group. */
+  oldUnicastChecksum: boolean;
+  /** unicast_fault_no_peer: no peers means FAULT (otherwise keepalived falls back to multicast). */
+  unicastFaultNoPeer: boolean;
+}
+
+export interface ScriptSpec {
+  name: string;
+  command: CommandSpec;
+  intervalMs: number;
+  timeoutMs: number;
+  rise: number;
+  fall: number;
+  initFail: boolean;
+}
+
+export interface TrackFileSpec {
+  name: string;
+  path: string;
+  initFile?: { value: number; overwrite: boolean };
+}
+
+export interface RuntimeSyncGroup extends SyncGroupConfig {
+  notify: NotifyCommands;
+}
+
+export interface RuntimeConfig {
+  instances: RuntimeInstance[];
+  syncGroups: RuntimeSyncGroup[];
+  scripts: ScriptSpec[];
+  trackFiles: TrackFileSpec[];
+  /** keepalived vrrp_startup_delay (ms). */
+  startupDelayMs: number;
+}
+
+export interface FromConfigIssue {
+  severity: 'error' | 'warning';
+  code: string;
+  instance?: string;
+  message: string;
+}
+
+/** What the host says about an interface: its first IPv4 address and its IPv6 link-local address. */
+export interface InterfaceAddresses {
+  ipv4?: string;
+  ipv6LinkLocal?: string;
+}
+
+export type HostAddresses = (ifname: string) => InterfaceAddresses | undefined;
+
+function commandSpec(c: Command): CommandSpec {
+  const out: CommandSpec = { argv: splitCommandLine(c.command) };
+  if (c.user !== undefined) out.user = c.user;
+  if (c.group !== undefined) out.group = c.group;
+  return out;
+}
+
+function notifyCommands(n: ResolvedNotify): NotifyCommands {
+  const out: NotifyCommands = {};
+  if (n.master) out.master = commandSpec(n.master);
+  if (n.backup) out.backup = commandSpec(n.backup);
+  if (n.fault) out.fault = commandSpec(n.fault);
+  if (n.stop) out.stop = commandSpec(n.stop);
+  if (n.notify) out.any = commandSpec(n.notify);
+  if (n.master_rx_lower_pri) out.masterRxLowerPri = commandSpec(n.master_rx_lower_pri);
+  return out;
+}
+
+/** IPv4 broadcast with every host bit set (keepalived `brd +`). */
+function broadcastPlus(address: string, prefix: number): string {
+  const b = parseIpv4(address);
+  const n = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  const bc = (n | (~mask >>> 0)) >>> 0;
+  return formatIpv4(new Uint8Array([bc >>> 24, (bc >>> 16) & 0xff, (bc >>> 8) & 0xff, bc & 0xff]));
+}
+
+/** A virtual_ipaddress entry as the address manager installs it. */
+export function vipSpec(v: VirtualIp, ifname: string): AddressSpec {
+  const v6 = v.address.includes(':');
+  const prefix = v.prefix ?? (v6 ? 128 : 32);
+  const spec: AddressSpec = { ifname: v.dev ?? ifname, address: canonicalAddr(v.address), prefix };
+  if (!v6 && v.brd !== undefined && v.brd !== '-') spec.broadcast = v.brd === '+' ? broadcastPlus(v.address, prefix) : v.brd;
+  if (v.scope !== undefined) spec.scope = v.scope as AddressSpec['scope'];
+  if (v.label !== undefined) spec.label = v.label;
+  if (v.peer !== undefined) spec.peer = v.peer;
+  if (v.home) spec.home = true;
+  // keepalived installs IPv6 VIPs with IFA_F_NODAD: a VIP taken over must not sit in DAD (tentative).
+  if (v6) spec.nodad = true;
+  if (v.noprefixroute) spec.noprefixroute = true;
+  if (v.preferred_lft !== undefined) {
+    if (v.preferred_lft !== 'forever') spec.preferredLft = v.preferred_lft;
+  } else if (v6 && prefix === 128) {
+    spec.preferredLft = 0; // keepalived: a /128 VIP is deprecated so it is never picked as a source
+  }
+  return spec;
+}
+
+function tracks(list: readonly ResolvedTrack[]): TrackRef[] {
+  return list.map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse }));
+}
+
+/** Merge a sync group's tracking into a member's (same name: the member's own entry wins). */
+function mergeTracks(own: TrackRef[], group: TrackRef[]): TrackRef[] {
+  const names = new Set(own.map((t) => t.name));
+  return [...own, ...group.filter((t) => !names.has(t.name))];
+}
+
+/** Map one resolved instance; issues are appended to `issues`. */
+export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: HostAddresses, issues: FromConfigIssue[]): RuntimeInstance | undefined {
+  const err = (code: string, message: string): void => void issues.push({ severity: 'error', code, instance: r.name, message });
+  const warn = (code: string, message: string): void => void issues.push({ severity: 'warning', code, instance: r.name, message });
+  const ifname = r.interface;
+  if (ifname === undefined) {
+    err('no-interface', `vrrp_instance ${r.name}: no interface given`);
+    return undefined;
+  }
+  if (r.vrid < 1 || r.vrid > 255) {
+    err('no-vrid', `vrrp_instance ${r.name}: virtual_router_id must be 1..255`);
+    return undefined;
+  }
+  if (r.auth?.type === 'AH') {
+    err('unsupported', `vrrp_instance ${r.name}: IPsec AH authentication is not supported by lvsd (RFC 5798 removed it)`);
+    return undefined;
+  }
+  if (r.use_vmac || r.use_ipvlan) {
+    err('unsupported', `vrrp_instance ${r.name}: use_vmac / use_ipvlan are not supported by this build of lvsd`);
+    return undefined;
+  }
+  if (r.down_timer_adverts !== 3) {
+    warn('ignored-option', `vrrp_instance ${r.name}: down_timer_adverts ${r.down_timer_adverts} is not supported; using 3 (RFC 5798 §6.1)`);
+  }
+  const fam = r.family === 6 ? 'ipv6' : 'ipv4';
+  const ifa = host(ifname);
+  if (ifa === undefined) {
+    err('no-such-interface', `vrrp_instance ${r.name}: interface ${ifname} does not exist`);
+    return undefined;
+  }
+  // RFC 5798 §5.1.2.1: the IPv6 source is the interface's link-local address; IPv4: its primary address.
+  let primary = r.src_ip;
+  if (primary === undefined) primary = fam === 'ipv4' ? ifa.ipv4 : ifa.ipv6LinkLocal;
+  if (primary === undefined) {
+    err('no-source-address', `vrrp_instance ${r.name}: interface ${ifname} has no ${fam === 'ipv4' ? 'IPv4' : 'IPv6 link-local'} address to send adverts from`);
+    return undefined;
+  }
+  if (fam === 'ipv6' && r.unicast_peers.length === 0 && !isIpv6LinkLocal(primary)) {
+    warn('source-not-link-local', `vrrp_instance ${r.name}: IPv6 adverts are sent from ${primary}, which is not link-local (RFC 5798 §5.1.2.1)`);
+  }
+  const advertIntervalCs = Math.round(r.advert_int * 100);
+  if (r.version === 2 && advertIntervalCs % 100 !== 0) {
+    err('bad-interval', `vrrp_instance ${r.name}: VRRPv2 advert_int must be whole seconds (RFC 3768 §5.3.7)`);
+    return undefined;
+  }
+  const vipList = [...r.vips, ...r.excluded_vips];
+  const g = r.garp;
+  const core = instanceConfig({
+    name: r.name,
+    vrid: r.vrid,
+    version: r.version,
+    family: fam,
+    priority: r.priority,
+    advertIntervalCs,
+    initialState: r.state,
+    // keepalived (vrrp_complete_instance): these are already cleared for state MASTER by the resolver;
+    // re-assert it so the core never sees a MASTER-start instance that will not preempt.
+    preempt: r.state === 'MASTER' ? true : r.preempt,
+    preemptDelayMs: r.state === 'MASTER' ? 0 : Math.round(r.preempt_delay * 1000),
+    accept: r.accept,
+    primaryAddress: canonicalAddr(primary),
+    virtualAddresses: r.vips.map((a) => canonicalAddr(a.address)),
+    unicastPeers: r.unicast_peers.map((p) => canonicalAddr(p.address)),
+    mcastGroup: r.mcast_group,
+    auth: r.auth?.type === 'PASS' && r.version === 2 ? { type: 'pass', password: r.auth.pass } : { type: 'none' },
+    checkUnicastSrc: r.check_unicast_src,
+    v3ChecksumAsV2: r.v3_checksum_as_v2,
+    lowerPrioNoAdvert: r.lower_prio_no_advert,
+    higherPrioSendAdvert: r.higher_prio_send_advert,
+    garp: {
+      masterDelayMs: Math.round(g.master_delay * 1000),
+      masterRepeat: g.master_repeat,
+      masterRefreshMs: Math.round(g.master_refresh * 1000),
+      masterRefreshRepeat: g.master_refresh_repeat,
+      lowerPrioRepeat: g.lower_prio_repeat,
+      lowerPrioDelayMs: Math.round(g.lower_prio_delay * 1000),
+    },
+  });
+  const ownIf: TrackRef[] = r.dont_track_primary ? [] : [{ name: ifname, weight: 0, reverse: false }];
+  const sg = r.sync_group !== undefined ? v.sync_groups.find((s) => s.name === r.sync_group) : undefined;
+  const out: RuntimeInstance = {
+    core,
+    ifname,
+    vips: vipList.map((a) => vipSpec(a, ifname)),
+    notify: notifyCommands(r.notify),
+    trackScripts: mergeTracks(tracks(r.track_scripts), tracks(sg?.track_scripts ?? [])),
+    trackInterfaces: mergeTracks([...ownIf, ...tracks(r.track_interfaces)], tracks(sg?.track_interfaces ?? [])),
+    trackFiles: mergeTracks(tracks(r.track_files), tracks(sg?.track_files ?? [])),
+    garpIntervalMs: Math.round(g.interval * 1000),
+    gnaIntervalMs: Math.round(g.gna_interval * 1000),
+    oldUnicastChecksum: r.old_unicast_checksum === true,
+    unicastFaultNoPeer: r.unicast_fault_no_peer,
+  };
+  if (sg) out.syncGroup = sg.name;
+  if (r.routes.length > 0 || r.rules.length > 0) {
+    warn('ignored-option', `vrrp_instance ${r.name}: virtual_routes / virtual_rules are not installed by this build of lvsd`);
+  }
+  return out;
+}
+
+/** The whole runtime configuration, or the issues that stop it (severity error). */
+export function runtimeConfig(v: ResolvedVrrp, host: HostAddresses): { config: RuntimeConfig; issues: FromConfigIssue[] } {
+  const issues: FromConfigIssue[] = [];
+  const instances: RuntimeInstance[] = [];
+  for (const r of v.instances) {
+    const ri = runtimeInstance(r, v, host, issues);
+    if (ri) instances.push(ri);
+  }
+  // RFC 5798 §7.1 / keepalived: one instance per (interface, family, VRID) on multicast; a second would
+  // receive the first one's adverts as its own.
+  const seen = new Map<string, string>();
+  for (const i of instances) {
+    const key = `${i.ifname}/${i.core.family}/${i.core.vrid}/${i.core.unicastPeers.length > 0 ? 'u' : i.core.mcastGroup}`;
+    const other = seen.get(key);
+    if (other !== undefined) {
+      issues.push({ severity: 'error', code: 'duplicate-vrid', instance: i.core.name, message: `vrrp_instance ${i.core.name}: VRID ${i.core.vrid} on ${i.ifname} is already used by ${other}` });
+    } else seen.set(key, i.core.name);
+  }
+  const scripts: ScriptSpec[] = [];
+  for (const s of v.scripts) {
+    try {
+      const command = commandSpec({ command: s.command, ...(s.user !== undefined ? { user: s.user } : {}), ...(s.group !== undefined ? { group: s.group } : {}) });
+      scripts.push({ name: s.name, command, intervalMs: s.interval * 1000, timeoutMs: s.timeout * 1000, rise: s.rise, fall: s.fall, initFail: s.init_fail });
+    } catch (e) {
+      issues.push({ severity: 'error', code: 'bad-script', message: `vrrp_script ${s.name}: ${(e as Error).message}` });
+    }
+  }
+  const trackFiles: TrackFileSpec[] = v.track_files.map((f) => ({ name: f.name, path: f.file, ...(f.init_file ? { initFile: { ...f.init_file } } : {}) }));
+  const names = new Set(instances.map((i) => i.core.name));
+  const syncGroups: RuntimeSyncGroup[] = v.sync_groups
+    .map((g) => ({ name: g.name, members: g.members.filter((m) => names.has(m)), notify: notifyCommands(g.notify) }))
+    .filter((g) => g.members.length > 0);
+  // Every tracked script / file an instance names must exist (the resolver drops unknown names).
+  for (const i of instances) {
+    for (const t of i.trackScripts) if (!scripts.some((s) => s.name === t.name)) issues.push({ severity: 'error', code: 'unknown-script', instance: i.core.name, message: `vrrp_instance ${i.core.name}: track_script ${t.name} is not defined` });
+    for (const t of i.trackFiles) if (!trackFiles.some((f) => f.name === t.name)) issues.push({ severity: 'error', code: 'unknown-track-file', instance: i.core.name, message: `vrrp_instance ${i.core.name}: track_file ${t.name} is not defined` });
+  }
+  return { config: { instances, syncGroups, scripts, trackFiles, startupDelayMs: Math.round(v.global.startup_delay * 1000) }, issues };
+}

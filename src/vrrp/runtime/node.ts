@@ -1,0 +1,401 @@
+// Runtime: one VRRP node. Owns the raw sockets (one per interface and family, shared by the instances on
+// it), routes received packets to instances by VRID, runs the pure core (state.ts / sync-group.ts) on an
+// injected clock and executes its actions through the kernel ports (src/net/ports.ts). The advert path
+// (receive -> step -> send, timer -> step -> send) is synchronous: VIP changes, announcements, notify and
+// check scripts run beside it and are never awaited by it.
+import { vrrpBus, type VrrpBus } from '../../events/vrrp.js';
+import type { AddressManager, Announcer, LinkMonitor, ReceivedPacket, VrrpSocket, VrrpSocketFactory } from '../../net/ports.js';
+import { emptyCounters, type CounterName, type Counters } from '../counters.js';
+import type { RuntimeConfig, RuntimeInstance, RuntimeSyncGroup } from '../from-config.js';
+import { initialInstanceState, step, type Action, type Event, type InstanceState } from '../state.js';
+import { groupStep } from '../sync-group.js';
+import type { VrrpStateName } from '../types.js';
+import { AnnounceScheduler } from './announce.js';
+import { VrrpRuntimeError } from './errors.js';
+import { Notifier, NOTIFY_TIMEOUT_MS } from './notify.js';
+import type { Clock, FileAccess, ScriptRunner } from './ports.js';
+import { classifyPacket } from './receive.js';
+import { InstanceTimers } from './timers.js';
+import { TrackingRunner } from './tracking.js';
+import { sendAdvert } from './transmit.js';
+import { VipController } from './vips.js';
+
+export interface VrrpNodePorts {
+  sockets: VrrpSocketFactory;
+  addresses: AddressManager;
+  announcer: Announcer;
+  links?: LinkMonitor;
+  clock: Clock;
+  runScript: ScriptRunner;
+  files?: FileAccess;
+}
+
+export interface VrrpNodeOptions {
+  bus?: VrrpBus;
+  /** How long stop() waits for notify_stop and other running notify scripts (keepalived: 5 s). */
+  stopGraceMs?: number;
+  notifyTimeoutMs?: number;
+  filePollMs?: number;
+  /** A socket failed for good: the node cannot work any more (the CLI exits). */
+  onFatal?: (e: Error) => void;
+}
+
+export interface InstanceStatus {
+  name: string;
+  vrid: number;
+  ifname: string;
+  state: VrrpStateName;
+  priority: number;
+  master: string | null;
+  vipsHeld: boolean;
+  counters: Counters;
+}
+
+interface InstRt {
+  rc: RuntimeInstance;
+  st: InstanceState;
+  counters: Counters;
+  timers: InstanceTimers;
+  vips: VipController;
+  sock: VrrpSocket | undefined;
+  started: boolean;
+  lastSendError: string | null;
+}
+
+interface GroupRt {
+  cfg: RuntimeSyncGroup;
+  state: VrrpStateName;
+}
+
+const sockKey = (ifname: string, family: 'ipv4' | 'ipv6'): string => `${ifname}|${family}`;
+
+export class VrrpNode {
+  readonly bus: VrrpBus;
+  private readonly inst = new Map<string, InstRt>();
+  private readonly groups = new Map<string, GroupRt>();
+  private readonly groupOf = new Map<string, string>();
+  private readonly sockets = new Map<string, VrrpSocket>();
+  private readonly onSocket = new Map<string, RuntimeInstance[]>();
+  private readonly notifier: Notifier;
+  private readonly announcer: AnnounceScheduler;
+  private readonly tracking: TrackingRunner;
+  private readonly queue: Array<[string, Event]> = [];
+  private draining = false;
+  private phase: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  private stopping: Promise<void> | undefined;
+  /** Packets for a VRID no instance here has. */
+  unknownVrid = 0;
+
+  constructor(
+    readonly config: RuntimeConfig,
+    private readonly ports: VrrpNodePorts,
+    private readonly opts: VrrpNodeOptions = {},
+  ) {
+    this.bus = opts.bus ?? vrrpBus();
+    const clock = ports.clock;
+    this.notifier = new Notifier(ports.runScript, this.bus, clock, opts.notifyTimeoutMs ?? NOTIFY_TIMEOUT_MS);
+    this.announcer = new AnnounceScheduler(clock, ports.announcer, this.bus);
+    for (const rc of config.instances) {
+      const name = rc.core.name;
+      this.inst.set(name, {
+        rc,
+        st: initialInstanceState(rc.core),
+        counters: emptyCounters(),
+        timers: new InstanceTimers(clock, (timer) => this.deliver(name, { type: 'timer', timer })),
+        vips: new VipController(name, rc.vips, ports.addresses, this.bus),
+        sock: undefined,
+        started: false,
+        lastSendError: null,
+      });
+      const k = sockKey(rc.ifname, rc.core.family);
+      this.onSocket.set(k, [...(this.onSocket.get(k) ?? []), rc]);
+    }
+    for (const g of config.syncGroups) {
+      this.groups.set(g.name, { cfg: g, state: 'INIT' });
+      for (const m of g.members) this.groupOf.set(m, g.name);
+    }
+    const trackDeps = { clock, runScript: ports.runScript, bus: this.bus, ...(ports.links ? { links: ports.links } : {}), ...(ports.files ? { files: ports.files } : {}), ...(opts.filePollMs !== undefined ? { filePollMs: opts.filePollMs } : {}) };
+    this.tracking = new TrackingRunner(config.instances, config.scripts, config.trackFiles, trackDeps, (names) => this.trackingChanged(names));
+  }
+
+  /* ---------------- lifecycle ---------------- */
+
+  /** Open sockets, clear stale VIPs, start tracking, then start every instance whose trackers have reported. */
+  async start(): Promise<void> {
+    if (this.phase !== 'new') throw new VrrpRuntimeError('bad_lifecycle', `start() in phase ${this.phase}`);
+    this.phase = 'starting';
+    try {
+      this.openSockets();
+    } catch (e) {
+      this.closeSockets();
+      this.phase = 'stopped';
+      throw e;
+    }
+    await Promise.all([...this.inst.values()].map((i) => i.vips.removeStale()));
+    this.tracking.start();
+    if (this.config.startupDelayMs > 0) {
+      // keepalived vrrp_startup_delay: give the network time to come up before the first election.
+      await new Promise<void>((r) => this.ports.clock.setTimer(r, this.config.startupDelayMs));
+    }
+    if ((this.phase as string) !== 'starting') return; // stopped while starting
+    this.phase = 'running';
+    for (const i of this.inst.values()) this.tryStart(i);
+    this.bus.emit('vrrp.started', { instances: [...this.inst.keys()], interfaces: [...this.sockets.keys()] });
+  }
+
+  private openSockets(): void {
+    for (const [k, list] of this.onSocket) {
+      const { ifname, core } = list[0]!;
+      let sock: VrrpSocket;
+      try {
+        sock = this.ports.sockets.open(ifname, core.family === 'ipv4' ? 4 : 6);
+      } catch (e) {
+        const errno = (e as { code?: string }).code;
+        const perm = errno === 'EPERM' || errno === 'EACCES' || /not permitted|permission denied/i.test((e as Error).message);
+        const why = perm ? 'permission denied: lvsd needs root (CAP_NET_RAW and CAP_NET_ADMIN)' : (e as Error).message;
+        throw new VrrpRuntimeError('socket_open_failed', `cannot open the VRRP raw socket on ${ifname} (${core.family}): ${why}`, e);
+      }
+      this.sockets.set(k, sock);
+      for (const rc of list) this.inst.get(rc.core.name)!.sock = sock;
+      const groups = new Set(list.filter((i) => i.core.unicastPeers.length === 0).map((i) => i.core.mcastGroup));
+      for (const g of groups) {
+        try {
+          sock.join(g);
+        } catch (e) {
+          throw new VrrpRuntimeError('multicast_join_failed', `cannot join ${g} on ${ifname}: ${(e as Error).message}`, e);
+        }
+      }
+      sock.onPacket((p) => this.receive(k, p));
+      sock.onError((e) => {
+        this.bus.emit('vrrp.error', { instance: null, code: e.fatal ? 'socket_fatal' : 'socket_error', message: `${ifname} (${core.family}): ${e.message}` });
+        if (e.fatal) this.opts.onFatal?.(e);
+      });
+    }
+  }
+
+  private closeSockets(): void {
+    for (const s of this.sockets.values()) {
+      try {
+        s.close();
+      } catch {
+        /* closing anyway */
+      }
+    }
+    this.sockets.clear();
+  }
+
+  /**
+   * Graceful stop (SIGTERM): masters send priority 0 (RFC 5798 §6.4.3 "Shutdown") and remove exactly the
+   * VIPs they added; notify_stop runs; sockets close. Resolves when all of that is done.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const t0 = this.ports.clock.now();
+    this.phase = 'stopping';
+    for (const [name, i] of this.inst) if (i.started) this.deliver(name, { type: 'shutdown' });
+    for (const i of this.inst.values()) i.timers.cancelAll();
+    this.announcer.stop();
+    const trackingDone = this.tracking.stop();
+    await Promise.all([...this.inst.values()].map((i) => i.vips.idle()));
+    await this.notifier.drain(this.opts.stopGraceMs ?? 5000);
+    await trackingDone;
+    this.closeSockets();
+    this.phase = 'stopped';
+    this.bus.emit('vrrp.stopped', { instances: [...this.inst.keys()], durationMs: this.ports.clock.now() - t0 });
+  }
+
+  /* ---------------- tracking ---------------- */
+
+  private tryStart(i: InstRt): void {
+    if (i.started || this.phase !== 'running') return;
+    const t = this.tracking.compute(i.rc);
+    // keepalived holds an instance until every tracked script has a first result.
+    if (t.pending) return;
+    i.started = true;
+    const name = i.rc.core.name;
+    if (t.priority !== i.st.effectivePriority) this.deliver(name, { type: 'priority', priority: t.priority });
+    if (t.fault) this.deliver(name, { type: 'fault', fault: true });
+    this.deliver(name, { type: 'startup' });
+  }
+
+  private trackingChanged(names: string[]): void {
+    if (this.phase !== 'running') return;
+    for (const name of names) {
+      const i = this.inst.get(name);
+      if (!i) continue;
+      if (!i.started) {
+        this.tryStart(i);
+        continue;
+      }
+      const t = this.tracking.compute(i.rc);
+      this.bus.emit('vrrp.track', { instance: name, priority: t.priority, fault: t.fault, faultBy: t.faultBy });
+      if (t.priority !== i.st.effectivePriority) this.deliver(name, { type: 'priority', priority: t.priority });
+      if (t.fault !== i.st.ownFault) this.deliver(name, { type: 'fault', fault: t.fault });
+    }
+  }
+
+  /* ---------------- receive ---------------- */
+
+  private receive(k: string, p: ReceivedPacket): void {
+    if (this.phase !== 'running') return;
+    const out = classifyPacket(p, this.onSocket.get(k) ?? []);
+    switch (out.kind) {
+      case 'own':
+        return;
+      case 'unknown_vrid':
+        this.unknownVrid++;
+        this.bus.emit('vrrp.drop', { instance: null, ifname: p.ifname, src: p.src, reason: 'unknown_vrid', counter: null, message: out.message });
+        return;
+      case 'drop': {
+        const i = this.inst.get(out.instance)!;
+        for (const c of out.counters) this.count(i, c);
+        this.bus.emit('vrrp.drop', { instance: out.instance, ifname: p.ifname, src: p.src, reason: out.reason, counter: out.counters.at(-1) ?? null, message: out.message });
+        return;
+      }
+      case 'advert': {
+        const i = this.inst.get(out.instance)!;
+        for (const c of out.counters) this.count(i, c);
+        this.deliver(out.instance, { type: 'advert', advert: out.advert });
+        return;
+      }
+    }
+  }
+
+  /* ---------------- core ---------------- */
+
+  /** Feed one event to an instance (or its sync group); events raised while executing are queued. */
+  private deliver(name: string, ev: Event): void {
+    this.queue.push([name, ev]);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) this.deliverNow(job[0], job[1]);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private deliverNow(name: string, ev: Event): void {
+    const now = this.ports.clock.now();
+    const gname = this.groupOf.get(name);
+    if (gname !== undefined) {
+      const g = this.groups.get(gname)!;
+      const members: Record<string, { cfg: RuntimeInstance['core']; state: InstanceState }> = {};
+      for (const m of g.cfg.members) {
+        const rt = this.inst.get(m)!;
+        members[m] = { cfg: rt.rc.core, state: rt.st };
+      }
+      const r = groupStep(g.cfg, g.state, members, name, ev, now);
+      g.state = r.groupState;
+      for (const [m, st] of Object.entries(r.members)) this.inst.get(m)!.st = st;
+      for (const a of r.actions) {
+        if (a.type === 'instance') this.execute(this.inst.get(a.instance)!, a.action);
+        else {
+          this.bus.emit('vrrp.group', { group: a.group, state: a.state });
+          this.notifier.notify('GROUP', a.group, g.cfg.notify, a.state, 0);
+        }
+      }
+      return;
+    }
+    const i = this.inst.get(name)!;
+    const r = step(i.rc.core, i.st, ev, now);
+    i.st = r.state;
+    for (const a of r.actions) this.execute(i, a);
+  }
+
+  private count(i: InstRt, c: CounterName): void {
+    i.counters[c]++;
+    this.bus.emit('vrrp.counter', { instance: i.rc.core.name, counter: c, value: i.counters[c] });
+  }
+
+  private execute(i: InstRt, a: Action): void {
+    const rc = i.rc;
+    const name = rc.core.name;
+    switch (a.type) {
+      case 'sendAdvert': {
+        if (!i.sock) return;
+        const errs = sendAdvert(i.sock, rc.core, a.priority, rc.oldUnicastChecksum);
+        const msg = errs.length > 0 ? errs.map((e) => e.message).join('; ') : null;
+        // One error event per change of error, not one per advert.
+        if (msg !== null && msg !== i.lastSendError) this.bus.emit('vrrp.error', { instance: name, code: 'send_failed', message: msg });
+        i.lastSendError = msg;
+        return;
+      }
+      case 'addVips':
+        void i.vips.add();
+        return;
+      case 'removeVips':
+        void i.vips.remove();
+        return;
+      case 'announce': {
+        const gen = i.vips.generation;
+        const req = {
+          instance: name,
+          vips: rc.vips,
+          repeat: a.repeat,
+          reason: a.reason,
+          garpIntervalMs: rc.garpIntervalMs,
+          gnaIntervalMs: rc.gnaIntervalMs,
+          current: () => i.vips.held && i.vips.generation === gen,
+        };
+        // After the VIPs are in place (the chain), never before; nothing waits for this.
+        void i.vips.idle().then(() => this.announcer.announce(req));
+        return;
+      }
+      case 'setTimer':
+        i.timers.set(a.timer, a.at);
+        return;
+      case 'cancelTimer':
+        i.timers.cancel(a.timer);
+        return;
+      case 'notify':
+        this.notifier.notify('INSTANCE', name, rc.notify, a.state, a.priority);
+        return;
+      case 'count':
+        this.count(i, a.counter);
+        return;
+      case 'transition':
+        this.bus.emit('vrrp.transition', { instance: name, vrid: rc.core.vrid, from: a.from, to: a.to, reason: a.reason, priority: i.st.effectivePriority, master: i.st.masterAddress });
+        return;
+      case 'priorityChanged':
+        this.bus.emit('vrrp.priority', { instance: name, from: a.from, to: a.to });
+        return;
+      case 'conflict':
+        this.bus.emit('vrrp.conflict', { instance: name, vrid: rc.core.vrid, peer: a.peer, peerPriority: a.peerPriority, ourPriority: a.ourPriority });
+        if (a.peerPriority < a.ourPriority) this.notifier.lowerPriority(name, rc.notify);
+        return;
+    }
+  }
+
+  /* ---------------- status ---------------- */
+
+  status(): InstanceStatus[] {
+    return [...this.inst.values()].map((i) => ({
+      name: i.rc.core.name,
+      vrid: i.rc.core.vrid,
+      ifname: i.rc.ifname,
+      state: i.st.state,
+      priority: i.st.effectivePriority,
+      master: i.st.masterAddress,
+      vipsHeld: i.st.vipsSet,
+      counters: { ...i.counters },
+    }));
+  }
+
+  instanceStatus(name: string): InstanceStatus | undefined {
+    return this.status().find((s) => s.name === name);
+  }
+
+  /** Timers armed for an instance (tests and debugging). */
+  armedTimers(name: string): string[] {
+    return this.inst.get(name)?.timers.armed() ?? [];
+  }
+
+  get running(): boolean {
+    return this.phase === 'running';
+  }
+}
