@@ -31,7 +31,8 @@ export class Diagnostics {
   readonly list: Diagnostic[] = [];
 
   add(severity: Severity, code: string, message: string, loc?: SourceLoc): void {
-    this.list.push(loc ? { severity, code, message, loc } : { severity, code, message });
+    // A plain copy: a location may be a token object that carries more than file/line/col.
+    this.list.push(loc ? { severity, code, message, loc: { file: loc.file, line: loc.line, col: loc.col } } : { severity, code, message });
   }
   error(code: string, message: string, loc?: SourceLoc): void {
     this.add('error', code, message, loc);

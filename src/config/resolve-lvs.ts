@@ -189,6 +189,18 @@ function find(c: Ctx, severity: LvsFinding['severity'], code: string, obj: objec
 }
 
 export function resolveLvs(m: ConfigModel): ResolvedLvs {
+  return resolveAll(m, true);
+}
+
+/**
+ * keepalived's fix-ups and refusals only: the same walk as resolveLvs without keeping the resolved
+ * copy, so checking a configuration of 100,000 real servers does not hold a second model in memory.
+ */
+export function lvsFindings(m: ConfigModel): LvsFinding[] {
+  return resolveAll(m, false).findings;
+}
+
+function resolveAll(m: ConfigModel, keep: boolean): ResolvedLvs {
   const c: Ctx = {
     out: [],
     trackFiles: new Set(m.vrrp_track_files.map((t) => t.name)),
@@ -203,10 +215,11 @@ export function resolveLvs(m: ConfigModel): ResolvedLvs {
     // Only a hand-made (not schema-valid) model lacks all three forms: nothing to program.
     if (!('address' in vs) && !('fwmark' in vs) && !('group' in vs)) continue;
     // A second definition of the same service is an error (reported by validateLvs); the first is used.
-    if (keys.has(serviceKey(vs))) continue;
-    keys.add(serviceKey(vs));
+    const key = serviceKey(vs);
+    if (keys.has(key)) continue;
+    keys.add(key);
     const r = resolveVs(vs, groups, c);
-    if (r) virtual_servers.push(r);
+    if (r && keep) virtual_servers.push(r);
   }
   return m.ssl ? { virtual_servers, ssl: m.ssl, findings: c.out } : { virtual_servers, findings: c.out };
 }

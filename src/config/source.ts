@@ -19,23 +19,88 @@ export function fmtLoc(loc: SourceLoc | undefined): string {
   return loc ? `${loc.file}:${loc.line}:${loc.col}` : '<config>';
 }
 
+/** The hidden property that holds the index of an object's newest location entry. */
+const LOCS: unique symbol = Symbol('lvsd.locations');
+
+type Tagged = { [LOCS]?: number };
+
+/** Field names are interned to small integers. */
+const fieldIds = new Map<string, number>();
+const fieldNames: string[] = [];
+function fieldId(field: string): number {
+  let id = fieldIds.get(field);
+  if (id === undefined) {
+    id = fieldNames.length;
+    fieldIds.set(field, id);
+    fieldNames.push(field);
+  }
+  return id;
+}
+
+const ENTRY = 5; // field, file, line, col, previous entry of the same object (-1: none)
+
 /**
- * Where each field of a model object was written. Keyed by object identity so the model stays
- * plain data (what YAML and JSON print) while diagnostics after parsing (host checks, keepalived's
- * "clearing" fixes) can still name file, line and column.
+ * Where each field of a model object was written, so diagnostics after parsing (host checks,
+ * keepalived's "clearing" fixes) can name file, line and column while the model stays plain data.
+ * All locations live in one growable Int32Array; each object carries only the index of its newest
+ * entry (a non-enumerable symbol property, invisible to JSON, YAML and deep equality), and its
+ * entries are chained backwards. A configuration of 100,000 real servers records about 1.5 million
+ * locations in ~30 MB that the garbage collector never has to scan.
  */
 export class LocationTable {
-  private readonly map = new WeakMap<object, Map<string, SourceLoc>>();
+  private readonly files: string[] = [];
+  private readonly fileIds = new Map<string, number>();
+  private log = new Int32Array(4096 * ENTRY);
+  private used = 0;
+
+  private fileId(file: string): number {
+    let id = this.fileIds.get(file);
+    if (id === undefined) {
+      id = this.files.length;
+      this.fileIds.set(file, id);
+      this.files.push(file);
+    }
+    return id;
+  }
+
+  private find(head: number, f: number): number {
+    for (let i = head; i >= 0; i = this.log[i + 4] as number) if (this.log[i] === f) return i;
+    return -1;
+  }
 
   set(obj: object, field: string, loc: SourceLoc): void {
-    let m = this.map.get(obj);
-    if (!m) this.map.set(obj, (m = new Map()));
-    if (!m.has(field)) m.set(field, loc);
+    const o = obj as Tagged;
+    const f = fieldId(field);
+    const head = o[LOCS];
+    if (head !== undefined && this.find(head, f) >= 0) return; // first write wins
+    if (this.used + ENTRY > this.log.length) {
+      const bigger = new Int32Array(this.log.length * 2);
+      bigger.set(this.log);
+      this.log = bigger;
+    }
+    const i = this.used;
+    this.used += ENTRY;
+    const log = this.log;
+    log[i] = f;
+    log[i + 1] = this.fileId(loc.file);
+    log[i + 2] = loc.line;
+    log[i + 3] = loc.col;
+    log[i + 4] = head ?? -1;
+    if (head === undefined) Object.defineProperty(o, LOCS, { value: i, enumerable: false, writable: true, configurable: true });
+    else o[LOCS] = i;
   }
 
   /** The field's location, else the object's own (field ''), else undefined. */
   get(obj: object, field = ''): SourceLoc | undefined {
-    const m = this.map.get(obj);
-    return m?.get(field) ?? m?.get('');
+    const head = (obj as Tagged)[LOCS];
+    if (head === undefined) return undefined;
+    const want = fieldIds.get(field);
+    let at = want === undefined ? -1 : this.find(head, want);
+    if (at < 0) {
+      const own = fieldIds.get('');
+      at = own === undefined ? -1 : this.find(head, own);
+    }
+    if (at < 0) return undefined;
+    return { file: this.files[this.log[at + 1] as number] as string, line: this.log[at + 2] as number, col: this.log[at + 3] as number };
   }
 }

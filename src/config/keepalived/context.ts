@@ -240,7 +240,10 @@ export class ParseContext {
 }
 
 /** Canonical text of an IPv4 / IPv6 address, or undefined if it is not one. Pure (no node:net). */
+const IPV4_CANONICAL = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
 export function canonicalIp(text: string): string | undefined {
+  if (IPV4_CANONICAL.test(text)) return text;
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) {
     const parts = text.split('.').map(Number);
     return parts.every((n) => n <= 255) ? parts.join('.') : undefined;

@@ -3,7 +3,7 @@
 // by the resolver, which applies them) with file:line:col.
 import type { ConfigModel } from '../model/index.js';
 import type { VirtualServer } from '../model/lvs.js';
-import { groupProblem, rangeProblem, resolveLvs, serviceKey, vsId } from '../resolve-lvs.js';
+import { groupProblem, lvsFindings, rangeProblem, serviceKey, vsId } from '../resolve-lvs.js';
 import type { ParseContext } from './context.js';
 
 export function validateLvs(m: ConfigModel, ctx: ParseContext): void {
@@ -37,7 +37,7 @@ export function validateLvs(m: ConfigModel, ctx: ParseContext): void {
   }
 
   // keepalived's fix-ups and refusals, applied by resolveLvs.
-  for (const f of resolveLvs(m).findings) {
+  for (const f of lvsFindings(m)) {
     const loc = at(f.obj, f.field);
     if (f.severity === 'error') d.error(f.code, f.message, loc);
     else d.warn(f.code, f.message, loc);
