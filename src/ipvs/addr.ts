@@ -152,6 +152,8 @@ export function parseAddress(text: string): { family: Family; bytes: Uint8Array 
 
 /** The canonical text of an address (what the kernel dump decodes to and ipvsadm prints). */
 export function canonicalAddress(family: Family, text: string): string {
+  // Fast path: dotted-quad without leading zeros is already canonical.
+  if (family === 'ipv4' && ipv4ToInt(text) >= 0) return text;
   const p = parseAddress(text);
   if (!p || p.family !== family) throw new IpvsDecodeError('LVSD_IPVS_BAD_ADDRESS', `not an ${family} address: '${text}'`);
   return family === 'ipv4' ? formatIPv4(p.bytes) : formatIPv6(p.bytes);

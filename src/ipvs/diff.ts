@@ -34,9 +34,10 @@ export function normalizeServer(vs: VirtualServer): VirtualServer {
   const service: Service = { key, scheduler: s.scheduler, flags: configFlags(s.flags), timeout: s.timeout, netmask: s.netmask >>> 0, pe: s.pe };
   const seen = new Map<string, Destination>();
   for (const d of vs.dests) {
+    const address = canonicalAddress(d.family, d.address);
     const dest: Destination = {
       family: d.family,
-      address: canonicalAddress(d.family, d.address),
+      address,
       port: d.port,
       forwarding: d.forwarding,
       weight: d.weight,
@@ -76,6 +77,28 @@ export function sameDest(a: Destination, b: Destination): boolean {
 export interface DiffOptions {
   /** lvs_flush: entries made by others are removed too. */
   flush?: boolean;
+  /** Only these service ids changed (the rest is known to match): look at nothing else. */
+  only?: ReadonlySet<string>;
+}
+
+/** Same key and configuration, field by field (no allocation): used to skip unchanged services. */
+export function sameServer(a: VirtualServer, b: VirtualServer): boolean {
+  const ka = a.service.key;
+  const kb = b.service.key;
+  if (ka.family !== kb.family || ka.kind !== kb.kind) return false;
+  if (ka.kind === 'fwmark') {
+    if (ka.fwmark !== (kb as typeof ka).fwmark) return false;
+  } else {
+    const k2 = kb as typeof ka;
+    if (ka.protocol !== k2.protocol || ka.address !== k2.address || ka.port !== k2.port) return false;
+  }
+  if (!sameService(a.service, b.service) || a.dests.length !== b.dests.length) return false;
+  for (let i = 0; i < a.dests.length; i++) {
+    const x = a.dests[i] as Destination;
+    const y = b.dests[i] as Destination;
+    if (x.family !== y.family || x.address !== y.address || x.port !== y.port || !sameDest(x, y)) return false;
+  }
+  return true;
 }
 
 /**
@@ -89,11 +112,16 @@ export function diff(desired: Table, actual: Table, owned: ReadonlySet<string>, 
   const editServices: IpvsOp[] = [];
   const addServices: IpvsOp[] = [];
   const destOps: IpvsOp[] = [];
-  for (const [id, a] of actual) {
+  const only = opts.only;
+  const actualIds = only ? [...only].filter((id) => actual.has(id)) : actual.keys();
+  for (const id of actualIds) {
+    const a = actual.get(id) as { service: Service };
     if (desired.has(id)) continue;
     if (opts.flush || owned.has(id)) delServices.push({ op: 'del-service', key: a.service.key });
   }
-  for (const [id, d] of desired) {
+  const desiredIds = only ? [...only].filter((id) => desired.has(id)) : desired.keys();
+  for (const id of desiredIds) {
+    const d = desired.get(id) as { service: Service; dests: ReadonlyMap<string, Destination> };
     const a = actual.get(id);
     if (!a) {
       addServices.push({ op: 'add-service', service: d.service });
@@ -101,15 +129,19 @@ export function diff(desired: Table, actual: Table, owned: ReadonlySet<string>, 
       continue;
     }
     if (!sameService(d.service, a.service)) editServices.push({ op: 'edit-service', service: d.service });
-    const adds: IpvsOp[] = [];
-    const dels: IpvsOp[] = [];
-    for (const [did, dest] of d.dests) {
+    let adds: IpvsOp[] | undefined;
+    let dels: IpvsOp[] | undefined;
+    // forEach: no entry arrays, which matters at 100,000 destinations
+    d.dests.forEach((dest, did) => {
       const cur = a.dests.get(did);
-      if (!cur) adds.push({ op: 'add-dest', key: d.service.key, dest });
+      if (!cur) (adds ??= []).push({ op: 'add-dest', key: d.service.key, dest });
       else if (!sameDest(dest, cur)) destOps.push({ op: 'edit-dest', key: d.service.key, dest });
-    }
-    for (const [did, cur] of a.dests) if (!d.dests.has(did)) dels.push({ op: 'del-dest', key: d.service.key, dest: cur });
-    destOps.push(...adds, ...dels);
+    });
+    a.dests.forEach((cur, did) => {
+      if (!d.dests.has(did)) (dels ??= []).push({ op: 'del-dest', key: d.service.key, dest: cur });
+    });
+    if (adds) destOps.push(...adds);
+    if (dels) destOps.push(...dels);
   }
   return [...delServices, ...editServices, ...addServices, ...destOps];
 }

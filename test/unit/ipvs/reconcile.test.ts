@@ -239,3 +239,61 @@ test('diff then apply reaches the desired table and spares foreign services (pro
     }),
   );
 });
+
+test('small changes take the incremental path; its result equals a full diff (property)', async () => {
+  const server = (i: number, sch: string, ws: number[]): VirtualServer => ({
+    service: makeService(tcp(`10.0.0.${i}`), { scheduler: sch }),
+    dests: ws.map((w, j) => d(j + 1, w)),
+  });
+  const arbTable = fc.array(fc.record({ sch: fc.constantFrom('rr', 'wrr'), ws: fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 3 }) }), { minLength: 1, maxLength: 12 }).map((xs) =>
+    xs.map((x, i) => server(i + 1, x.sch, x.ws)),
+  );
+  // an edit: change one service's weights or scheduler, or its key
+  const arbEdit = fc.record({ at: fc.nat(), kind: fc.constantFrom('weight', 'sched', 'key'), w: fc.integer({ min: 0, max: 5 }) });
+  await fc.assert(
+    fc.asyncProperty(arbTable, fc.array(arbEdit, { maxLength: 4 }), async (start, edits) => {
+      const k = new FakeKernel();
+      const r = new Reconciler({ kernel: k, driftIntervalMs: 0 });
+      let cur = start;
+      await r.setDesired(cur);
+      for (const e of edits) {
+        const i = e.at % cur.length;
+        const next = cur.map((s) => ({ service: { ...s.service }, dests: s.dests.map((x) => ({ ...x })) }));
+        const s = next[i]!;
+        if (e.kind === 'weight') {
+          if (s.dests.length > 0) s.dests[0]!.weight = e.w;
+        } else if (e.kind === 'sched') s.service.scheduler = s.service.scheduler === 'rr' ? 'wrr' : 'rr';
+        else s.service.key = tcp(`10.1.0.${i + 1}`, 80 + e.w);
+        const before = k.ops.length;
+        await r.setDesired(next);
+        cur = next;
+        assert.deepEqual(k.table, tableOf(cur), 'the kernel holds exactly the desired table');
+        if (e.kind === 'weight') assert.ok(k.ops.length - before <= 1, 'a weight change is at most one operation');
+      }
+    }),
+    { numRuns: 60 },
+  );
+});
+
+test('a renamed service is one delete and one add; ten thousand unchanged services are not looked at again', async () => {
+  const k = new FakeKernel();
+  const r = new Reconciler({ kernel: k, driftIntervalMs: 0 });
+  const big = Array.from({ length: 10_000 }, (_, i) => ({
+    service: makeService(tcp(`10.${100 + (i >> 8)}.${i & 255}.1`), { scheduler: 'wrr' }),
+    dests: [d(1), d(2)],
+  }));
+  await r.setDesired(big);
+  const n = k.ops.length;
+  const renamed = big.slice();
+  renamed[5000] = { ...big[5000]!, service: makeService(tcp('10.99.0.1'), { scheduler: 'wrr' }) };
+  const t0 = performance.now();
+  await r.setDesired(renamed);
+  const ms = performance.now() - t0;
+  assert.deepEqual(k.described.slice(n), [
+    'del-service TCP 10.119.136.1:80',
+    'add-service TCP 10.99.0.1:80 (wrr)',
+    'add-dest TCP 10.99.0.1:80 -> 10.0.1.1:80 (masq, weight 1)',
+    'add-dest TCP 10.99.0.1:80 -> 10.0.1.2:80 (masq, weight 1)',
+  ]);
+  assert.ok(ms < 1000, `incremental sync of 10,000 services took ${ms.toFixed(0)} ms`);
+});
