@@ -200,12 +200,25 @@ export class VrrpNode {
     for (const i of this.inst.values()) i.timers.cancelAll();
     this.announcer.stop();
     const trackingDone = this.tracking.stop();
-    await Promise.all([...this.inst.values()].map((i) => i.vips.idle()));
-    await this.notifier.drain(this.opts.stopGraceMs ?? 5000);
+    const grace = this.opts.stopGraceMs ?? 5000;
+    // VIP removals have their own netlink deadlines; do not hang the stop if one never answers.
+    if (!(await this.within(Promise.all([...this.inst.values()].map((i) => i.vips.idle())), grace))) {
+      this.bus.emit('vrrp.error', { instance: null, code: 'stop_vips_timeout', message: `VIP removal did not finish within ${grace} ms` });
+    }
+    await this.notifier.drain(grace);
     await trackingDone;
     this.closeSockets();
     this.phase = 'stopped';
     this.bus.emit('vrrp.stopped', { instances: [...this.inst.keys()], durationMs: this.ports.clock.now() - t0 });
+  }
+
+  /** Resolves true when `p` settles within `ms` on the node's clock, false otherwise. */
+  private async within(p: Promise<unknown>, ms: number): Promise<boolean> {
+    let h: ReturnType<Clock['setTimer']> | undefined;
+    const late = new Promise<boolean>((r) => (h = this.ports.clock.setTimer(() => r(false), ms)));
+    const ok = await Promise.race([p.then(() => true, () => true), late]);
+    if (h !== undefined) this.ports.clock.clearTimer(h);
+    return ok;
   }
 
   /* ---------------- tracking ---------------- */
