@@ -7,7 +7,7 @@ NODE  ?= node
 HOST_TESTS = $(shell find dist/test -name '*.test.js' -not -path '*/guest/*' 2>/dev/null | sort)
 UNIT_TESTS = $(shell find dist/test/unit -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: all deps build test test-unit lab clean bench-config
+.PHONY: all deps build test test-unit lab clean bench-config schema examples
 
 # The native socket shim (native/lvsd_net.c, see src/net/README.md), rebuilt only when its
 # sources are newer. node-gyp (a devDependency) compiles against the Node headers npm is
@@ -36,6 +36,13 @@ lab: build
 
 bench-config: build
 	@$(NODE) dist/bench/config-parse.js
+
+# The published JSON Schema of the YAML form, and the YAML twins of configs/*/*.conf.
+schema: build
+	@$(NODE) dist/src/cli/main.js schema > schema/lvsd-config.schema.json
+
+examples: build
+	@for f in configs/*/*.conf; do $(NODE) dist/src/cli/main.js convert $$f --schema ../../schema/lvsd-config.schema.json > $${f%.conf}.yaml; done
 
 clean:
 	rm -rf dist

@@ -134,13 +134,16 @@ function recordLocations(
   }
 }
 
-/** The model as YAML, keys in schema order, with the schema named for editors. */
-export function toYaml(model: ConfigModel): string {
+/**
+ * The model as YAML, keys in schema order, with the schema named for editors (`schemaRef`: a URL
+ * or a path relative to the YAML file; default: the schema's $id).
+ */
+export function toYaml(model: ConfigModel, schemaRef: string = MODEL_SCHEMA_ID): string {
   const ordered = normalize(ConfigModel, model) as Any;
   // Empty section lists are the default: leave them out.
   for (const [k, v] of Object.entries(ordered)) if (Array.isArray(v) && v.length === 0) delete ordered[k];
   const body = Object.keys(ordered).length ? stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false }) : '{}\n';
-  return `# yaml-language-server: $schema=${MODEL_SCHEMA_ID}\n${body}`;
+  return `# yaml-language-server: $schema=${schemaRef}\n${body}`;
 }
 
 /** The published JSON Schema of the model. */

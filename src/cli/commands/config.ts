@@ -1,4 +1,5 @@
 // CLI layer: check-config, dump-config, convert and schema: the config-reading commands.
+import { readFileSync } from 'node:fs';
 import { ConfigError, formatDiagnostic, type Diagnostic } from '../../config/diagnostics.js';
 import { emitKeepalived } from '../../config/keepalived/emit.js';
 import { loadConfig, sortDiagnostics, type ConfigFormat } from '../../config/load.js';
@@ -102,17 +103,52 @@ export const dumpConfig: Command = {
 export const convert: Command = {
   name: 'convert',
   summary: 'convert a configuration between keepalived.conf and YAML',
-  usage: 'usage: lvsd convert FILE [--to yaml|keepalived] [--config-id ID] [--format keepalived|yaml]\n\nPrints the converted configuration on standard output; diagnostics go to standard error.',
-  flags: [fileFlag, idFlag, { name: 'to', value: true, metavar: 'yaml|keepalived', help: 'output format (default: yaml)' }, formatFlag],
+  usage: [
+    'usage: lvsd convert FILE [--to yaml|keepalived] [--schema REF] [--config-id ID] [--format keepalived|yaml]',
+    '',
+    'Prints the converted configuration on standard output; diagnostics go to standard error.',
+    'Comments are not carried over, except the comment lines at the top of a keepalived.conf.',
+  ].join('\n'),
+  flags: [
+    fileFlag,
+    idFlag,
+    { name: 'to', value: true, metavar: 'yaml|keepalived', help: 'output format (default: yaml)' },
+    { name: 'schema', value: true, metavar: 'REF', help: 'JSON Schema URL or path named on the first YAML line (default: the schema id)' },
+    formatFlag,
+  ],
   async run(argv, io) {
     const r = loadOrFail(argv, this.flags, io, true);
     if (!('cfg' in r) || !r.cfg) return r.code;
     const to = flag(r.p, 'to') ?? 'yaml';
     if (to !== 'yaml' && to !== 'keepalived') throw new UsageError(`--to must be yaml or keepalived, not '${to}'`);
-    io.out(to === 'yaml' ? toYaml(r.cfg.model) : emitKeepalived(r.cfg.model));
+    if (to === 'keepalived') {
+      io.out(emitKeepalived(r.cfg.model));
+      return EXIT.OK;
+    }
+    const yaml = toYaml(r.cfg.model, flag(r.p, 'schema'));
+    const [first, ...rest] = yaml.split('\n');
+    io.out([first, ...(r.cfg.format === 'keepalived' ? headerComments(r.cfg.files[0]) : []), ...rest].join('\n'));
     return EXIT.OK;
   },
 };
+
+/** The comment lines a keepalived.conf starts with, as YAML comments. */
+function headerComments(file: string | undefined): string[] {
+  if (!file) return [];
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*[!#](.*)$/.exec(line);
+    if (!m) break;
+    out.push(`#${m[1]}`);
+  }
+  return out;
+}
 
 export const schema: Command = {
   name: 'schema',
