@@ -7,6 +7,7 @@ import { jsonSchema, toYaml } from '../../config/yaml.js';
 import { flag, has, parseArgs, UsageError, type FlagSpec } from '../args.js';
 import { EXIT, type Command, type Io } from '../command.js';
 import { runHostChecks } from '../../config/host.js';
+import { capabilityNotes } from '../../config/capabilities.js';
 
 const fileFlag: FlagSpec = { name: 'file', short: 'f', value: true, metavar: 'FILE', help: 'configuration file (keepalived.conf or .yaml/.yml)' };
 const idFlag: FlagSpec = { name: 'config-id', short: 'i', value: true, metavar: 'ID', help: "select '@ID' lines (default: the short host name)" };
@@ -43,7 +44,8 @@ function load(file: string, p: ReturnType<typeof parseArgs>, io: Io) {
 function summary(diags: readonly Diagnostic[]): string {
   const e = diags.filter((d) => d.severity === 'error').length;
   const w = diags.filter((d) => d.severity === 'warning').length;
-  return `${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`;
+  const n = diags.filter((d) => d.severity === 'info').length;
+  return `${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}${n ? `, ${n} note${n === 1 ? '' : 's'}` : ''}`;
 }
 
 export const checkConfig: Command = {
@@ -63,6 +65,8 @@ export const checkConfig: Command = {
     if (!cfg) return EXIT.NOINPUT;
     const diags = [...cfg.diagnostics];
     if (!has(p, 'no-host-checks')) diags.push(...runHostChecks(cfg));
+    // Notes (severity info) do not change the exit status.
+    diags.push(...capabilityNotes(cfg.model, cfg.locs));
     for (const d of sortDiagnostics(diags, cfg.files)) io.out(formatDiagnostic(d));
     io.err(`${file}: ${summary(diags)}`);
     if (diags.some((d) => d.severity === 'error')) return EXIT.CONFIG_ERRORS;

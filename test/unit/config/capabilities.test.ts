@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadConfig } from '../../../src/config/load.js';
+import { capabilityNotes, featuresUsed, FEATURES, type Feature, type FeatureKey } from '../../../src/config/capabilities.js';
+import { repoRoot } from '../../util/env.js';
+
+const seed = (n: string) => join(repoRoot(), 'test', 'fixtures', 'keepalived-seeds', n);
+
+test('featuresUsed finds what a configuration uses', () => {
+  const cfg = loadConfig(seed('sync-group-full.conf'), { configId: 'x' });
+  const keys = [...featuresUsed(cfg.model).keys()].sort();
+  assert.deepEqual(keys, ['notify', 'smtp', 'sync_group', 'track_interface', 'track_script', 'virtual_routes', 'vrrp']);
+  const lvs = loadConfig(seed('lvs-dr-backup-sorry.conf'), { configId: 'x' });
+  assert.ok(featuresUsed(lvs.model).has('ipvs'));
+  assert.ok(featuresUsed(lvs.model).has('checkers'));
+});
+
+test('capabilityNotes notes each unsupported feature once, at its first use, as info', () => {
+  const cfg = loadConfig(seed('lvs-dr-backup-sorry.conf'), { configId: 'x' });
+  const notes = capabilityNotes(cfg.model, cfg.locs);
+  assert.ok(notes.every((n) => n.severity === 'info' && n.code === 'not-run-yet'));
+  const vrrp = notes.find((n) => n.message.includes('vrrp_instance'));
+  assert.equal(vrrp?.loc?.line, 16);
+  const ipvs = notes.find((n) => n.message.includes('virtual_server'));
+  assert.equal(ipvs?.loc?.line, 31);
+  // A build that runs everything notes nothing.
+  const all = Object.fromEntries(Object.entries(FEATURES).map(([k, f]) => [k, { ...f, runs: true }])) as Record<FeatureKey, Feature>;
+  assert.deepEqual(capabilityNotes(cfg.model, cfg.locs, all), []);
+});
