@@ -6,6 +6,7 @@
 import { vrrpBus, type VrrpBus } from '../../events/vrrp.js';
 import type { AddressManager, Announcer, LinkMonitor, ReceivedPacket, VrrpSocket, VrrpSocketFactory } from '../../net/ports.js';
 import { emptyCounters, type CounterName, type Counters } from '../counters.js';
+import { VrrpDecodeError } from '../errors.js';
 import type { RuntimeConfig, RuntimeInstance, RuntimeSyncGroup } from '../from-config.js';
 import { initialInstanceState, step, type Action, type Event, type InstanceState } from '../state.js';
 import { groupStep } from '../sync-group.js';
@@ -167,6 +168,12 @@ export class VrrpNode {
       }
       sock.onPacket((p) => this.receive(k, p));
       sock.onError((e) => {
+        // A packet the socket could not use (bad IP header, no Hop Limit): a drop, not a failure.
+        const code = (e as { code?: unknown }).code;
+        if (!e.fatal && (e instanceof VrrpDecodeError || code === 'LVSD_NET_BAD_PACKET')) {
+          this.bus.emit('vrrp.drop', { instance: null, ifname, src: '', reason: typeof code === 'string' ? code : 'bad_packet', counter: e instanceof VrrpDecodeError ? e.counter : null, message: e.message });
+          return;
+        }
         this.bus.emit('vrrp.error', { instance: null, code: e.fatal ? 'socket_fatal' : 'socket_error', message: `${ifname} (${core.family}): ${e.message}` });
         if (e.fatal) this.opts.onFatal?.(e);
       });
@@ -230,6 +237,7 @@ export class VrrpNode {
     if (t.pending) return;
     i.started = true;
     const name = i.rc.core.name;
+    if (t.fault || t.priority !== i.rc.core.priority) this.bus.emit('vrrp.track', { instance: name, priority: t.priority, fault: t.fault, faultBy: t.faultBy });
     if (t.priority !== i.st.effectivePriority) this.deliver(name, { type: 'priority', priority: t.priority });
     if (t.fault) this.deliver(name, { type: 'fault', fault: true });
     this.deliver(name, { type: 'startup' });

@@ -1,0 +1,115 @@
+// Runtime edge: the production ports on Linux: raw VRRP sockets, rtnetlink addresses and link events,
+// AF_PACKET GARP / unsolicited NA (src/net/), the shared script runner (src/exec/run.ts), the monotonic
+// clock, and track_file access through node:fs.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { runScript } from '../../exec/run.js';
+import type { AddressManager, Announcer, LinkMonitor } from '../../net/ports.js';
+import { LinuxVrrpSocketFactory } from '../../net/vrrp-socket.js';
+import { canonicalAddr, isIpv6LinkLocal } from '../addr.js';
+import type { InterfaceAddresses } from '../from-config.js';
+import { realClock } from './clock.js';
+import type { VrrpNodePorts } from './node.js';
+import type { FileAccess } from './ports.js';
+
+export const nodeFiles: FileAccess = {
+  read(path) {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  write(path, text) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  },
+};
+
+type Ctor<T> = new (...args: never[]) => T;
+
+/**
+ * The kernel-edge module `file` of src/net, and its exported class that has `methods`. Loaded at run
+ * time so the runtime does not depend on the module's export names.
+ */
+async function portClass<T>(file: string, methods: string[]): Promise<Ctor<T>> {
+  const mod = (await import(new URL(`../../net/${file}`, import.meta.url).href)) as Record<string, unknown>;
+  for (const v of Object.values(mod)) {
+    if (typeof v !== 'function' || !v.prototype) continue;
+    const proto = v.prototype as Record<string, unknown>;
+    if (methods.every((m) => typeof proto[m] === 'function')) return v as Ctor<T>;
+  }
+  throw new Error(`src/net/${file} exports no class with ${methods.join(', ')}`);
+}
+
+/** What a port class may need to close (netlink sockets). */
+interface Closable {
+  close?: () => void;
+}
+
+export interface LinuxPorts extends VrrpNodePorts {
+  addresses: AddressManager;
+  links: LinkMonitor;
+  /** Close the netlink and packet sockets (after the node stopped). */
+  close(): void;
+}
+
+/** Open the Linux ports. Throws when the native shim is missing or netlink cannot be opened. */
+export async function linuxPorts(): Promise<LinuxPorts> {
+  const [Addr, Ann, Links] = await Promise.all([
+    portClass<AddressManager & Closable>('addresses.js', ['add', 'remove', 'list']),
+    portClass<Announcer & Closable>('announce.js', ['garp', 'unsolicitedNa']),
+    portClass<LinkMonitor>('links.js', ['get', 'onChange', 'close']),
+  ]);
+  const made: Closable[] = [];
+  try {
+    const addresses = new Addr();
+    made.push(addresses);
+    const announcer = new Ann();
+    made.push(announcer);
+    const links = new Links() as LinkMonitor & { ready?: Promise<void>; start?: () => Promise<void> };
+    made.push(links);
+    if (typeof links.start === 'function') await links.start();
+    else if (links.ready) await links.ready;
+    return {
+      sockets: new LinuxVrrpSocketFactory(),
+      addresses,
+      announcer,
+      links,
+      clock: realClock(),
+      runScript,
+      files: nodeFiles,
+      close() {
+        for (const m of made) m.close?.();
+      },
+    };
+  } catch (e) {
+    for (const m of made) m.close?.();
+    throw e;
+  }
+}
+
+/**
+ * Each interface's first IPv4 address that is not one of our VIPs, and its IPv6 link-local address
+ * (RFC 5798 §5.1.2.1: the IPv6 source of adverts). Missing interfaces are left out.
+ */
+export async function interfaceAddresses(ports: Pick<LinuxPorts, 'addresses' | 'links'>, names: readonly string[], vips: ReadonlySet<string>): Promise<Map<string, InterfaceAddresses>> {
+  const out = new Map<string, InterfaceAddresses>();
+  const skip = new Set([...vips].map(canonicalAddr));
+  for (const n of names) {
+    if (!ports.links.get(n)) continue;
+    let list: { address: string; prefix: number }[];
+    try {
+      list = await ports.addresses.list(n);
+    } catch {
+      continue;
+    }
+    const a: InterfaceAddresses = {};
+    const v4 = list.find((x) => !x.address.includes(':') && !skip.has(canonicalAddr(x.address)));
+    const ll = list.find((x) => x.address.includes(':') && isIpv6LinkLocal(x.address));
+    if (v4) a.ipv4 = canonicalAddr(v4.address);
+    if (ll) a.ipv6LinkLocal = canonicalAddr(ll.address);
+    out.set(n, a);
+  }
+  return out;
+}
