@@ -27,7 +27,7 @@ interface LvsdResult {
     failed: number;
     window: number;
     datagrams: number;
-    weight?: { ms: number; ops: number; messages: number };
+    weight?: { ms: number; model: number; ops: number; messages: number };
     stop?: { ms: number; removed: number; left: number };
   };
 }
@@ -84,7 +84,9 @@ async function main(): Promise<void> {
     const l0 = rows[0]!.lvsd.inside;
     console.log(`             (${l0.ops} operations in ${l0.datagrams} datagrams, window ${l0.window}; lvsd process = node start + model + program)`);
     const w = rows[0]!.lvsd.inside.weight;
-    if (w) console.log(`             one weight change on this table: ${w.ops} operation, ${w.messages} netlink message, ${w.ms.toFixed(1)} ms`);
+    if (w) {
+      console.log(`             one weight change on this table: ${w.ops} operation, ${w.messages} netlink message, ${w.ms.toFixed(1)} ms (building the new table model: ${w.model.toFixed(0)} ms more)`);
+    }
   }
   const st = res.stop;
   const [sn, sd] = res.sizes.length ? (res.stopSize as [number, number]) : [0, 0];

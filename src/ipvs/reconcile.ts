@@ -108,7 +108,7 @@ export class Reconciler {
       const oldId = serviceKeyId(old.service.key);
       const newId = serviceKeyId(nw.service.key);
       if (oldId !== newId && this.desired.has(newId)) return undefined; // moved onto another entry's key
-      this.desired.delete(oldId);
+      if (oldId !== newId) this.desired.delete(oldId); // same key: set() keeps its place (config order)
       this.desired.set(newId, tableOf([nw]).get(newId) as { service: Service; dests: Map<string, Destination> });
       only.add(oldId).add(newId);
       next[i] = nw;

@@ -284,3 +284,34 @@ test('lvsd ipvsadm prints what ipvsadm prints, for every listing form, on the va
     assert.equal(out.join(''), await ipvsadm(...f), `lvsd ipvsadm ${f.join(' ')}`);
   }
 });
+
+test('timeouts and the connection sync daemon through lvsd, read back by ipvsadm', async (t) => {
+  if (NO_IPVS) return t.skip(NO_IPVS);
+  await run(['ip', 'link', 'add', 'lvsdsync0', 'type', 'veth', 'peer', 'name', 'lvsdsync1']);
+  const k = await openIpvs();
+  try {
+    await run(['ip', 'link', 'set', 'lvsdsync0', 'up']);
+    await run(['ip', 'link', 'set', 'lvsdsync1', 'up']);
+    await k.setTimeouts({ tcp: 1800, tcpFin: 60, udp: 120 });
+    assert.deepEqual(await k.getTimeouts(), { tcp: 1800, tcpFin: 60, udp: 120 });
+    assert.equal(await ipvsadm('-L', '--timeout'), 'Timeout (tcp tcpfin udp): 1800 60 120\n');
+    await k.startDaemon({ state: 'master', mcastIfn: 'lvsdsync0', syncId: 9 });
+    await k.startDaemon({ state: 'backup', mcastIfn: 'lvsdsync1', syncId: 10, mcastGroup: '239.5.5.5', mcastPort: 8850, mcastTtl: 4, syncMaxLen: 1300 });
+    assert.deepEqual(await k.daemons(), [
+      { state: 'master', mcastIfn: 'lvsdsync0', syncId: 9, syncMaxLen: 1472, mcastGroup: '224.0.0.81', mcastPort: 8848, mcastTtl: 1 },
+      { state: 'backup', mcastIfn: 'lvsdsync1', syncId: 10, syncMaxLen: 1300, mcastGroup: '239.5.5.5', mcastPort: 8850, mcastTtl: 4 },
+    ]);
+    const out: string[] = [];
+    assert.equal(await runIpvsadm(['-L', '--daemon'], { out: (s) => out.push(s), err: (s) => out.push(s) }), 0);
+    assert.equal(out.join(''), await ipvsadm('-L', '--daemon'));
+    await assert.rejects(k.startDaemon({ state: 'master', mcastIfn: 'lvsdsync0', syncId: 9 }), (e: IpvsKernelError) => e.errnoName === 'EEXIST');
+    await k.stopDaemon('master');
+    await k.stopDaemon('backup');
+    assert.deepEqual(await k.daemons(), []);
+    await assert.rejects(k.stopDaemon('backup'), (e: IpvsKernelError) => e.errnoName === 'ESRCH' && e.op === 'DEL_DAEMON backup');
+  } finally {
+    k.close();
+    await run(['ip', 'link', 'del', 'lvsdsync0'], { allowFail: true });
+    await run(['ipvsadm', '--set', '900', '120', '300'], { allowFail: true });
+  }
+});
