@@ -76,6 +76,11 @@ export interface Checker {
   probe(signal: AbortSignal, deadline: Deadline): Promise<ProbeResult>;
   /** Optional: release shared resources (sockets, watchers) when the checker is retired. */
   close?(): void;
+  /**
+   * Optional: checkers whose input can change between probes (FILE_CHECK's file) call
+   * `onChange` so the pool probes at once instead of at the next period. Returns a stop function.
+   */
+  watch?(onChange: () => void): () => void;
 }
 
 export class CheckError extends Error {
