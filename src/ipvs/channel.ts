@@ -251,7 +251,7 @@ export class Channel {
   writeChunk(n: number, write: MessageWriter, describe: () => string): Promise<Map<number, number>> {
     if (this.closed) return Promise.reject(new IpvsError('LVSD_IPVS_CLOSED', 'IPVS client closed'));
     return new Promise((resolve, reject) => {
-      const w = new NlWriter(n * 128);
+      const w = new NlWriter(n * 192);
       const first = this.nextSeq();
       let last = first;
       for (let i = 0; i < n; i++) {

@@ -20,7 +20,7 @@ import {
   type NlMessage,
 } from './codec.js';
 import { IpvsError, IpvsKernelError, IpvsUnavailableError } from './errors.js';
-import { requestFor, type IpvsKernel, type IpvsOp, type OpResult } from './ops.js';
+import { requestFor, writeOp, type IpvsKernel, type IpvsOp, type OpResult } from './ops.js';
 import type { DestEntry, DumpedServer, IpvsInfo, ServiceEntry, ServiceKey, SyncDaemon, Timeouts } from './types.js';
 
 export interface IpvsClientOptions {
@@ -216,27 +216,27 @@ export class IpvsClient implements IpvsKernel {
   /** Chunks of up to window/2 messages, two chunks in flight. */
   private async pipeline(ops: readonly IpvsOp[]): Promise<OpResult[]> {
     const results: OpResult[] = ops.map((op) => ({ op }));
-    const reqs = ops.map(requestFor);
     const ch = this.main;
     const chunkSize = Math.max(1, Math.floor(ch.window / 2));
     let next = 0;
     const running = new Set<Promise<void>>();
     let failure: Error | undefined;
-    while (next < reqs.length || running.size > 0) {
-      while (!failure && next < reqs.length && ch.hasRoom(Math.min(chunkSize, reqs.length - next))) {
+    const what = (i: number): string => requestFor(ops[i] as IpvsOp).what;
+    while (next < ops.length || running.size > 0) {
+      while (!failure && next < ops.length && ch.hasRoom(Math.min(chunkSize, ops.length - next))) {
         const base = next;
-        const n = Math.min(chunkSize, reqs.length - next);
+        const n = Math.min(chunkSize, ops.length - next);
         next += n;
         const p = ch
           .writeChunk(
             n,
-            (w, i, seq, pid, ack) => writeRequest(w, this.family, reqs[base + i] as IpvsRequest, seq, pid, ack),
-            () => (reqs[base] as IpvsRequest).what,
+            (w, i, seq, pid, ack) => writeOp(w, this.family, ops[base + i] as IpvsOp, seq, pid, ack),
+            () => what(base),
           )
           .then(
             (errors) => {
               for (const [i, errno] of errors) {
-                (results[base + i] as OpResult).error = new IpvsKernelError(errno, (reqs[base + i] as IpvsRequest).what);
+                (results[base + i] as OpResult).error = new IpvsKernelError(errno, what(base + i));
               }
             },
             (e: Error) => {

@@ -23,33 +23,45 @@ export function tableOf(servers: Iterable<{ service: Service; dests: Iterable<De
   return t;
 }
 
-/** Canonical addresses and configuration-only fields, so equal intent compares equal. */
+/**
+ * Canonical addresses and configuration-only fields, so equal intent compares equal. Objects that
+ * are already canonical are kept, not copied (the reconciler treats desired tables as immutable).
+ */
 export function normalizeServer(vs: VirtualServer): VirtualServer {
-  const k = vs.service.key;
-  const key: ServiceKey =
-    k.kind === 'fwmark'
-      ? { kind: 'fwmark', family: k.family, fwmark: k.fwmark >>> 0 }
-      : { kind: 'addr', family: k.family, protocol: k.protocol, address: canonicalAddress(k.family, k.address), port: k.port };
   const s = vs.service;
-  const service: Service = { key, scheduler: s.scheduler, flags: configFlags(s.flags), timeout: s.timeout, netmask: s.netmask >>> 0, pe: s.pe };
+  const k = s.key;
+  let key: ServiceKey = k;
+  if (k.kind === 'fwmark') {
+    if (k.fwmark >>> 0 !== k.fwmark) key = { kind: 'fwmark', family: k.family, fwmark: k.fwmark >>> 0 };
+  } else {
+    const address = canonicalAddress(k.family, k.address);
+    if (address !== k.address) key = { kind: 'addr', family: k.family, protocol: k.protocol, address, port: k.port };
+  }
+  const service: Service =
+    key === k && configFlags(s.flags) === s.flags && s.netmask >>> 0 === s.netmask
+      ? s
+      : { key, scheduler: s.scheduler, flags: configFlags(s.flags), timeout: s.timeout, netmask: s.netmask >>> 0, pe: s.pe };
+  let canonical = true;
+  for (const d of vs.dests) if (canonicalAddress(d.family, d.address) !== d.address) canonical = false;
+  if (canonical && !hasDuplicates(vs.dests)) return service === s ? vs : { service, dests: vs.dests };
   const seen = new Map<string, Destination>();
   for (const d of vs.dests) {
-    const address = canonicalAddress(d.family, d.address);
-    const dest: Destination = {
-      family: d.family,
-      address,
-      port: d.port,
-      forwarding: d.forwarding,
-      weight: d.weight,
-      upperThreshold: d.upperThreshold,
-      lowerThreshold: d.lowerThreshold,
-      tunnelType: d.tunnelType,
-      tunnelPort: d.tunnelPort,
-      tunnelFlags: d.tunnelFlags,
-    };
+    const dest: Destination = { ...d, address: canonicalAddress(d.family, d.address) };
     seen.set(destKeyId(dest), dest); // the last of duplicates wins
   }
   return { service, dests: [...seen.values()] };
+}
+
+function hasDuplicates(ds: readonly Destination[]): boolean {
+  if (ds.length > 8) return new Set(ds.map(destKeyId)).size !== ds.length;
+  for (let i = 0; i < ds.length; i++) {
+    const a = ds[i] as Destination;
+    for (let j = i + 1; j < ds.length; j++) {
+      const b = ds[j] as Destination;
+      if (a.port === b.port && a.address === b.address && a.family === b.family) return true;
+    }
+  }
+  return false;
 }
 
 export function sameService(a: Service, b: Service): boolean {

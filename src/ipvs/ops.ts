@@ -1,5 +1,7 @@
 // Pure model: the operations lvsd asks of IPVS, and the small interface the kernel sits behind.
-import { req, type IpvsRequest } from './codec.js';
+import * as C from './constants.js';
+import { req, writeDest, writeService, type IpvsRequest } from './codec.js';
+import type { NlWriter } from './netlink.js';
 import type { IpvsKernelError } from './errors.js';
 import {
   describeService,
@@ -85,4 +87,41 @@ export function describeOp(o: IpvsOp): string {
     case 'flush':
       return 'flush';
   }
+}
+
+const OP_CMD: Record<IpvsOp['op'], number> = {
+  'add-service': C.IPVS_CMD_NEW_SERVICE,
+  'edit-service': C.IPVS_CMD_SET_SERVICE,
+  'del-service': C.IPVS_CMD_DEL_SERVICE,
+  'add-dest': C.IPVS_CMD_NEW_DEST,
+  'edit-dest': C.IPVS_CMD_SET_DEST,
+  'del-dest': C.IPVS_CMD_DEL_DEST,
+  flush: C.IPVS_CMD_FLUSH,
+};
+
+/** Frames `o` straight into `w` (what writeRequest(requestFor(o)) writes, without the objects). */
+export function writeOp(w: NlWriter, familyId: number, o: IpvsOp, seq: number, pid: number, ack: boolean): void {
+  const m = w.beginMessage(familyId, C.NLM_F_REQUEST | (ack ? C.NLM_F_ACK : 0), seq, pid);
+  w.genl(OP_CMD[o.op], C.IPVS_GENL_VERSION);
+  switch (o.op) {
+    case 'add-service':
+    case 'edit-service':
+      writeService(w, o.service, true);
+      break;
+    case 'del-service':
+      writeService(w, o.key, false);
+      break;
+    case 'add-dest':
+    case 'edit-dest':
+      writeService(w, o.key, false);
+      writeDest(w, o.dest, true);
+      break;
+    case 'del-dest':
+      writeService(w, o.key, false);
+      writeDest(w, o.dest, false);
+      break;
+    case 'flush':
+      break;
+  }
+  w.endMessage(m);
 }

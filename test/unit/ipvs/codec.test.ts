@@ -165,3 +165,28 @@ test('nested attributes carry NLA_F_NESTED, ports are big-endian', () => {
   const port = parseAttrs(enc.subarray(4)).get(C.IPVS_SVC_ATTR_PORT)!;
   assert.deepEqual([...port], [0x1f, 0x90]);
 });
+
+test('writeOp frames every operation exactly as requestFor + writeRequest (the golden-tested path)', async () => {
+  const { writeOp, requestFor } = await import('../../../src/ipvs/ops.js');
+  const { NlWriter, writeRequest } = await import('../../../src/ipvs/codec.js');
+  const { makeService, makeDest } = await import('../../../src/ipvs/types.js');
+  const key = { kind: 'addr', family: 'ipv6', protocol: 'udp', address: '2001:db8::7', port: 53 } as const;
+  const svc = makeService(key, { scheduler: 'sh', schedFlags: ['sh-port'], persistence: 30, netmask: 64, pe: 'sip' });
+  const dest = makeDest('ipv4', '10.1.2.3', 53, { forwarding: 'tunnel', tunnelType: 'gue', tunnelPort: 7000, tunnelFlags: 1, weight: 9 });
+  const ops = [
+    { op: 'add-service', service: svc },
+    { op: 'edit-service', service: svc },
+    { op: 'del-service', key },
+    { op: 'add-dest', key, dest },
+    { op: 'edit-dest', key, dest },
+    { op: 'del-dest', key, dest },
+    { op: 'flush' },
+  ] as const;
+  for (const [i, o] of ops.entries()) {
+    const a = new NlWriter(16);
+    writeOp(a, 28, o, 1000 + i, 77, i % 2 === 0);
+    const b = new NlWriter(16);
+    writeRequest(b, 28, requestFor(o), 1000 + i, 77, i % 2 === 0);
+    assert.deepEqual(a.finish(), b.finish(), o.op);
+  }
+});
