@@ -1,0 +1,347 @@
+// Runtime: the checker pool. Every probe is scheduled on one timer queue from the policy's
+// delays, run under a concurrency bound (p-limit: network probes and scripts apart, so a slow
+// or hung target only ever holds its own slot until its deadline), measured for lateness
+// against its schedule, and fed to the pure policy; when the policy's table changes, the whole
+// desired table goes to the IPVS reconciler (which turns a changed weight into one edit).
+// Identical probes of one real server under several virtual servers run once per period and
+// feed every virtual server. No I/O here but through checkers and the sink.
+import pLimit, { type LimitFunction } from 'p-limit';
+import { performance } from 'node:perf_hooks';
+import type { ResolvedChecker, ResolvedRealServer, ResolvedVirtualServer } from '../config/resolve-lvs.js';
+import type { VirtualServer } from '../ipvs/types.js';
+import { LvsPolicy, type PolicyAction, type PolicyOptions } from './aggregate.js';
+import { buildChecker, type Built, type FactoryContext } from './factory.js';
+import { firstDelay, initialState, step, type CheckerEvent, type CheckerState, type CheckerTiming } from './policy.js';
+import { virtualServersOf } from './table.js';
+import { TimerQueue } from './timer-queue.js';
+import { CheckError, fail, type Checker, type ProbeResult } from './types.js';
+
+/** Monotonic milliseconds and timers; tests inject a manual clock. */
+export interface Clock {
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(h: unknown): void;
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** Where the desired table goes: src/ipvs/reconcile.ts Reconciler fits as it is. */
+export interface TableSink {
+  setDesired(servers: readonly VirtualServer[]): Promise<unknown>;
+}
+
+export type PoolEvent =
+  /** A policy consequence: a log line, or a notify script to run. */
+  | { kind: 'action'; action: PolicyAction }
+  /** A checker changed state (logged once per change, as keepalived does). */
+  | { kind: 'checker'; target: string; servers: string[]; event: CheckerEvent; retry: number; result: ProbeResult }
+  /** A failed probe that changed nothing, reported only with log_all_failures. */
+  | { kind: 'failure'; target: string; result: ProbeResult }
+  /** Pushing the desired table failed; the next change retries. */
+  | { kind: 'table-error'; error: Error };
+
+export type BuildFn = (ck: ResolvedChecker, vs: ResolvedVirtualServer, rs: ResolvedRealServer) => Built;
+
+export interface PoolOptions {
+  virtualServers: readonly ResolvedVirtualServer[];
+  sink: TableSink;
+  /** Checker construction (default: factory.ts buildChecker with `context`). */
+  build?: BuildFn;
+  context?: FactoryContext;
+  clock?: Clock;
+  random?: () => number;
+  /** Concurrent network probes (default 4096) and scripts (default 64). */
+  concurrency?: { net?: number; script?: number };
+  onEvent?: (e: PoolEvent) => void;
+  policy?: PolicyOptions;
+  /** Indexes of virtual servers whose checks start suspended (ha_suspend without the VIP). */
+  suspended?: Iterable<number>;
+}
+
+interface Sub {
+  v: number;
+  r: number;
+  c: number;
+}
+
+interface Unit {
+  checker: Checker;
+  timing: CheckerTiming;
+  state: CheckerState;
+  subs: Sub[];
+  names: string[];
+  logAll: boolean;
+  limit?: LimitFunction;
+  gen: number;
+  running?: AbortController;
+  stopWatch?: () => void;
+}
+
+export interface PoolStats {
+  probes: number;
+  failures: number;
+  inFlight: number;
+  units: number;
+  /** Lateness of probe starts against their schedule, ms, over the last 65,536 probes. */
+  lateness: { p50: number; p99: number; max: number; samples: number };
+}
+
+const LATE_SAMPLES = 65536;
+
+export class CheckPool {
+  readonly policy: LvsPolicy;
+  private readonly units: Unit[] = [];
+  private readonly queue = new TimerQueue<{ unit: Unit; gen: number }>();
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly emit: (e: PoolEvent) => void;
+  private readonly netLimit: LimitFunction;
+  private readonly scriptLimit: LimitFunction;
+  private readonly suspended = new Set<number>();
+  private timer: unknown;
+  private timerAt = Infinity;
+  private stopped = false;
+  private started = false;
+  private pushScheduled = false;
+  private pushing?: Promise<void>;
+  private pushedVersion = -1;
+  private readonly late = new Float64Array(LATE_SAMPLES);
+  private lateN = 0;
+  private probes = 0;
+  private failures = 0;
+  private inFlight = 0;
+
+  constructor(private readonly o: PoolOptions) {
+    this.clock = o.clock ?? realClock;
+    this.random = o.random ?? Math.random;
+    this.emit = o.onEvent ?? (() => undefined);
+    this.netLimit = pLimit(o.concurrency?.net ?? 4096);
+    this.scriptLimit = pLimit(o.concurrency?.script ?? 64);
+    for (const v of o.suspended ?? []) this.suspended.add(v);
+    const build = o.build ?? ((ck, vs, rs) => buildChecker(ck, vs, rs, o.context));
+    const byKey = new Map<string, Unit>();
+    const problems: string[] = [];
+    o.virtualServers.forEach((vs, v) =>
+      vs.real_servers.forEach((rs, r) =>
+        rs.checkers.forEach((ck, c) => {
+          let b: Built;
+          try {
+            b = build(ck, vs, rs);
+          } catch (e) {
+            problems.push(`virtual server ${vs.id}, real server ${rs.address}:${rs.port}: ${(e as Error).message}`);
+            return;
+          }
+          const key = `${b.checker.key}|${JSON.stringify(b.timing)}`;
+          let u = byKey.get(key);
+          if (u) b.checker.close?.();
+          else {
+            u = { checker: b.checker, timing: b.timing, state: initialState(b.timing), subs: [], names: [], logAll: ck.log_all_failures, gen: 0 };
+            if (ck.type === 'MISC_CHECK') u.limit = this.scriptLimit;
+            else if (ck.type !== 'FILE_CHECK') u.limit = this.netLimit;
+            byKey.set(key, u);
+            this.units.push(u);
+          }
+          u.subs.push({ v, r, c });
+          u.names.push(`${rs.address}:${rs.port} of VS ${vs.id}`);
+        }),
+      ),
+    );
+    if (problems.length) {
+      for (const u of this.units) u.checker.close?.();
+      throw new CheckError('LVSD_CHECK_UNSUPPORTED', `checkers lvsd cannot run:\n  ${problems.join('\n  ')}`);
+    }
+    const initial = new Map<string, boolean>();
+    for (const u of this.units) for (const s of u.subs) initial.set(`${s.v}/${s.r}/${s.c}`, u.state.isUp);
+    this.policy = new LvsPolicy(o.virtualServers, (v, r, c) => initial.get(`${v}/${r}/${c}`) ?? true, o.policy);
+  }
+
+  /** Number of distinct probes (after sharing identical ones). */
+  get unitCount(): number {
+    return this.units.length;
+  }
+
+  /**
+   * Reads tracked files, programs the initial table (live servers in, alpha ones out, sorry
+   * server if quorum cannot be met), then starts every checker after its warmup.
+   */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const u of this.units) {
+      if (u.checker.type !== 'FILE_CHECK') continue;
+      // track_file.c: the file is read before the pool starts; its state is known at once.
+      const r = await u.checker.probe(new AbortController().signal, this.clock.now() + u.checker.budgetMs);
+      if (!r.ok) {
+        u.state = { ...u.state, isUp: false, hasRun: true };
+        for (const s of u.subs) this.policy.checkerEvent(s.v, s.r, 'down');
+      } else {
+        u.state = { ...u.state, hasRun: true };
+        if (r.weight) for (const s of u.subs) this.actions(this.policy.weightChange(s.v, s.r, s.c, r.weight, 'delta'));
+      }
+    }
+    this.actions(this.policy.start());
+    this.pushedVersion = this.policy.version;
+    await this.o.sink.setDesired(this.table());
+    const now = this.clock.now();
+    for (const u of this.units) {
+      if (u.checker.watch) u.stopWatch = u.checker.watch(() => this.kick(u));
+      this.queue.push(now + firstDelay(u.timing, this.random), { unit: u, gen: u.gen });
+    }
+    this.arm();
+  }
+
+  /** ha_suspend: suspend (or resume) the checks of virtual server v. */
+  suspend(v: number, suspended: boolean): void {
+    if (suspended) this.suspended.add(v);
+    else this.suspended.delete(v);
+  }
+
+  /** Stops probing (in-flight probes are aborted); returns the omega notifications. */
+  async stop(): Promise<PolicyAction[]> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.queue.clear();
+    for (const u of this.units) {
+      u.running?.abort();
+      u.stopWatch?.();
+      u.checker.close?.();
+    }
+    this.netLimit.clearQueue();
+    this.scriptLimit.clearQueue();
+    await this.pushing;
+    const acts = this.policy.stop();
+    this.actions(acts);
+    return acts;
+  }
+
+  stats(): PoolStats {
+    const n = Math.min(this.lateN, LATE_SAMPLES);
+    const s = Float64Array.from(this.late.subarray(0, n)).sort();
+    const q = (p: number): number => (n ? (s[Math.min(n - 1, Math.floor(p * n))] as number) : 0);
+    return { probes: this.probes, failures: this.failures, inFlight: this.inFlight, units: this.units.length, lateness: { p50: q(0.5), p99: q(0.99), max: n ? (s[n - 1] as number) : 0, samples: n } };
+  }
+
+  /** The whole desired table now. */
+  table(): VirtualServer[] {
+    const out: VirtualServer[] = [];
+    this.o.virtualServers.forEach((vs, v) => out.push(...virtualServersOf(vs, this.policy.dests(v))));
+    return out;
+  }
+
+  private kick(u: Unit): void {
+    if (this.stopped || u.running) return;
+    u.gen++;
+    this.queue.push(this.clock.now(), { unit: u, gen: u.gen });
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    const next = this.queue.peek();
+    if (!next) return;
+    if (this.timer !== undefined && next.at >= this.timerAt) return;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timerAt = next.at;
+    this.timer = this.clock.setTimer(() => this.fire(), Math.max(0, next.at - this.clock.now()));
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (this.stopped) return;
+    const now = this.clock.now();
+    for (let e = this.queue.peek(); e && e.at <= now + 1; e = this.queue.peek()) {
+      this.queue.pop();
+      const { unit, gen } = e.item;
+      if (gen !== unit.gen) continue;
+      this.launch(unit, e.at);
+    }
+    this.arm();
+  }
+
+  private enabled(u: Unit): boolean {
+    if (this.suspended.size === 0) return true;
+    return u.subs.some((s) => !this.suspended.has(s.v));
+  }
+
+  private launch(u: Unit, due: number): void {
+    if (!this.enabled(u)) {
+      // check_*.c: a disabled checker only re-arms itself every delay_loop.
+      this.queue.push(this.clock.now() + u.timing.delayLoopMs, { unit: u, gen: u.gen });
+      return;
+    }
+    this.inFlight++;
+    if (u.limit) void u.limit(() => this.run(u, due));
+    else void this.run(u, due);
+  }
+
+  private async run(u: Unit, due: number): Promise<void> {
+    const start = this.clock.now();
+    this.late[this.lateN++ % LATE_SAMPLES] = start - due;
+    const ac = new AbortController();
+    u.running = ac;
+    let r: ProbeResult;
+    try {
+      r = await u.checker.probe(ac.signal, start + u.checker.budgetMs);
+    } catch (e) {
+      r = fail('error', `${u.checker.target}: ${(e as Error).message}`);
+    }
+    u.running = undefined;
+    this.inFlight--;
+    if (this.stopped) return;
+    this.probes++;
+    if (!r.ok) this.failures++;
+    this.result(u, r, start);
+  }
+
+  private result(u: Unit, r: ProbeResult, start: number): void {
+    const end = this.clock.now();
+    const s = step(u.timing, u.state, r.ok);
+    u.state = s.state;
+    if (r.weight !== undefined && r.ok) {
+      for (const x of u.subs) this.actions(this.policy.weightChange(x.v, x.r, x.c, r.weight, r.weightMode ?? 'set'));
+    } else if (!r.ok && u.checker.type === 'FILE_CHECK') {
+      // track_file.c: a fault takes the file's weight back out.
+      for (const x of u.subs) this.actions(this.policy.weightChange(x.v, x.r, x.c, 0, 'delta'));
+    }
+    if (s.event) {
+      this.emit({ kind: 'checker', target: u.checker.target, servers: u.names, event: s.event, retry: u.timing.retry, result: r });
+      for (const x of u.subs) this.actions(this.policy.checkerEvent(x.v, x.r, s.event));
+    } else if (!r.ok && u.logAll) this.emit({ kind: 'failure', target: u.checker.target, result: r });
+    const at = s.from === 'start' ? Math.max(end, start + s.delayMs) : end + s.delayMs;
+    this.queue.push(at, { unit: u, gen: u.gen });
+    this.arm();
+    if (this.policy.version !== this.pushedVersion) this.schedulePush();
+  }
+
+  private actions(a: PolicyAction[]): void {
+    for (const action of a) this.emit({ kind: 'action', action });
+  }
+
+  /** Coalesces the changes of one turn of the event loop into one push of the table. */
+  private schedulePush(): void {
+    if (this.pushScheduled || this.stopped) return;
+    this.pushScheduled = true;
+    setImmediate(() => void this.push());
+  }
+
+  private async push(): Promise<void> {
+    await this.pushing;
+    this.pushScheduled = false;
+    if (this.stopped || this.policy.version === this.pushedVersion) return;
+    this.pushedVersion = this.policy.version;
+    const servers = this.table();
+    this.pushing = this.o.sink.setDesired(servers).then(
+      () => undefined,
+      (e: Error) => {
+        this.pushedVersion = -1; // push again at the next change
+        this.emit({ kind: 'table-error', error: e });
+      },
+    );
+    await this.pushing;
+  }
+}
