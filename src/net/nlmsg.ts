@@ -77,7 +77,7 @@ export function parseError(m: NlMsg): NlError {
   const p = m.payload;
   if (p.length < 4 + NLMSG_HDRLEN) throw new NlDecodeError(`NLMSG_ERROR payload is ${p.length} bytes; needs ${4 + NLMSG_HDRLEN}`);
   const v = dv(p);
-  const errno = -v.getInt32(0, HOST_LE);
+  const errno = 0 - v.getInt32(0, HOST_LE);
   const reqLen = v.getUint32(4, HOST_LE);
   const seq = v.getUint32(4 + 8, HOST_LE);
   const out: NlError = { errno, seq };
