@@ -25,11 +25,15 @@ build: deps
 	@chmod +x dist/src/cli/main.js
 
 # Every suite: unit (pure), namespaces (root), UML (IPVS kernel). One runner, one summary.
+# A file whose tests are done but which keeps a handle open must not hang the run
+# (--test-force-exit), nor may one test run past 10 minutes (--test-timeout).
+TEST_FLAGS = --test-concurrency=1 --test-force-exit --test-timeout=600000
+
 test: build
-	@$(NODE) --test --test-concurrency=1 $(HOST_TESTS)
+	@$(NODE) --test $(TEST_FLAGS) $(HOST_TESTS)
 
 test-unit: build
-	@$(NODE) --test $(UNIT_TESTS)
+	@$(NODE) --test --test-force-exit $(UNIT_TESTS)
 
 lab: build
 	@$(NODE) dist/src/cli/main.js lab
