@@ -182,6 +182,11 @@ interface Ctx {
   out: LvsFinding[];
   trackFiles: Set<string>;
   smtpDefault: boolean | undefined;
+  /**
+   * Build the resolved copy. Without it only the findings are made: the same rules run over the
+   * same values, but checkers, connections, urls and services are not built.
+   */
+  keep: boolean;
 }
 
 function find(c: Ctx, severity: LvsFinding['severity'], code: string, obj: object, field: string, message: string): void {
@@ -206,6 +211,7 @@ function resolveAll(m: ConfigModel, keep: boolean): ResolvedLvs {
     trackFiles: new Set(m.vrrp_track_files.map((t) => t.name)),
     // check_data.c: global_defs smtp_alert_checker, else smtp_alert, sets the default.
     smtpDefault: m.global_defs?.smtp_alert_checker ?? m.global_defs?.smtp_alert,
+    keep,
   };
   const groups = new Map<string, VirtualServerGroup>();
   for (const grp of m.virtual_server_groups) if (!groups.has(grp.name) && !groupProblem(grp)) groups.set(grp.name, grp);
@@ -219,7 +225,7 @@ function resolveAll(m: ConfigModel, keep: boolean): ResolvedLvs {
     if (keys.has(key)) continue;
     keys.add(key);
     const r = resolveVs(vs, groups, c);
-    if (r && keep) virtual_servers.push(r);
+    if (r) virtual_servers.push(r);
   }
   return m.ssl ? { virtual_servers, ssl: m.ssl, findings: c.out } : { virtual_servers, findings: c.out };
 }
@@ -324,7 +330,9 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
 
   // Services.
   const services: ResolvedService[] = [];
-  if ('address' in vs) services.push({ kind: 'address', family: fam, first: vs.address, last: vs.address, port: vs.port ?? 0, protocol: protocol as LvsProtocol });
+  if (!c.keep) {
+    // Findings only: nothing is said about services here.
+  } else if ('address' in vs) services.push({ kind: 'address', family: fam, first: vs.address, last: vs.address, port: vs.port ?? 0, protocol: protocol as LvsProtocol });
   else if ('fwmark' in vs) services.push({ kind: 'fwmark', family: fam, fwmark: vs.fwmark });
   else if (grp) {
     for (const a of grp.addresses) if (!rangeProblem(a)) services.push({ kind: 'address', family: familyOf(a.address), first: a.address, last: a.last ?? a.address, port: a.port ?? 0, protocol: protocol as LvsProtocol });
@@ -339,7 +347,7 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
     if (method.method !== 'TUN' && familyOf(vs.sorry_server.address) !== fam) {
       find(c, 'error', 'family-mismatch', vs, 'sorry_server', `virtual server ${id}: sorry server ${vs.sorry_server.address} is not ${fam}; it is ignored`);
     } else {
-      const port = fixPort(vs, vs.sorry_server.port ?? 0, method, vsPort, 'sorry server', { obj: vs, field: 'sorry_server' }, c, id);
+      const port = fixPort(vs, vs.sorry_server.port ?? 0, method, vsPort, undefined, vs, 'sorry_server', c, id);
       sorry = { address: vs.sorry_server.address, port, method, inhibit: vs.sorry_server_inhibit === true };
     }
   } else {
@@ -356,7 +364,7 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
       find(c, 'error', 'family-mismatch', rs, '', `virtual server ${id}: real server ${rs.address} is not ${fam}; it is ignored`);
       continue;
     }
-    const port = fixPort(vs, rs.port ?? 0, method, vsPort, `real server ${rs.address}`, { obj: rs, field: 'port' }, c, id, grp);
+    const port = fixPort(vs, rs.port ?? 0, method, vsPort, rs, rs, 'port', c, id, grp);
     const key = `${rs.address}|${port}`;
     if (seen.has(key)) {
       find(c, 'error', 'duplicate-real-server', rs, '', `virtual server ${id}: real server ${rs.address} port ${port} is given twice; the second is ignored`);
@@ -391,6 +399,7 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
     hysteresis = h;
   }
 
+  if (!c.keep) return undefined;
   const out: ResolvedVirtualServer = {
     id, family: fam, services, lvs_sched, flags, method: vsMethod ?? { method: 'NAT' }, ha_suspend,
     alpha: vs.alpha === true, omega: vs.omega === true, quorum, hysteresis,
@@ -406,24 +415,31 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
   return out;
 }
 
-/** Real/sorry server ports (check_data.c validate_check_config): 0 = the virtual port; DR/TUN must match it. */
-function fixPort(vs: VirtualServer, port: number, method: ResolvedForwarding, vsPort: number, what: string, where: { obj: object; field: string }, c: Ctx, id: string, grp?: VirtualServerGroup): number {
-  const { obj, field } = where;
+/** How messages name a real server, or (undefined) the sorry server. */
+function serverName(rs: RealServer | undefined): string {
+  return rs ? `real server ${rs.address}` : 'sorry server';
+}
+
+/**
+ * Real/sorry server ports (check_data.c validate_check_config): 0 = the virtual port; DR/TUN must
+ * match it. `rs` is the real server, undefined for the sorry server; findings go to `obj.field`.
+ */
+function fixPort(vs: VirtualServer, port: number, method: ResolvedForwarding, vsPort: number, rs: RealServer | undefined, obj: object, field: string, c: Ctx, id: string, grp?: VirtualServerGroup): number {
   if (grp) {
     if (method.method === 'NAT' || !port) return port;
-    if (grp.fwmarks.length) find(c, 'warning', 'port-ignored', obj, field, `fwmark virtual server ${id}: ${what} has a port; it is ignored with ${method.method}`);
+    if (grp.fwmarks.length) find(c, 'warning', 'port-ignored', obj, field, `fwmark virtual server ${id}: ${serverName(rs)} has a port; it is ignored with ${method.method}`);
     for (const a of grp.addresses)
-      if ((a.port ?? 0) !== port) find(c, 'warning', 'port-mismatch', obj, field, `virtual server ${id}: ${what} port ${port} differs from the group's port ${a.port ?? 0} (${a.address}); with ${method.method} they must match`);
+      if ((a.port ?? 0) !== port) find(c, 'warning', 'port-mismatch', obj, field, `virtual server ${id}: ${serverName(rs)} port ${port} differs from the group's port ${a.port ?? 0} (${a.address}); with ${method.method} they must match`);
     return port;
   }
   if ('fwmark' in vs) {
     if (method.method === 'NAT' || !port) return port;
-    find(c, 'warning', 'port-cleared', obj, field, `fwmark virtual server ${id}: ${what} has a port; cleared (${method.method} keeps the packet's port)`);
+    find(c, 'warning', 'port-cleared', obj, field, `fwmark virtual server ${id}: ${serverName(rs)} has a port; cleared (${method.method} keeps the packet's port)`);
     return 0;
   }
   if (!port) return vsPort;
   if (method.method !== 'NAT' && port !== vsPort) {
-    find(c, 'warning', 'port-reset', obj, field, `virtual server ${id}: ${what} port ${port} differs from the virtual port with ${method.method}; ${vsPort} used`);
+    find(c, 'warning', 'port-reset', obj, field, `virtual server ${id}: ${serverName(rs)} port ${port} differs from the virtual port with ${method.method}; ${vsPort} used`);
     return vsPort;
   }
   return port;
@@ -450,7 +466,7 @@ function resolveRs(vs: VirtualServer, rs: RealServer, method: ResolvedForwarding
     if (ck.type === 'MISC_CHECK' && ck.misc_dynamic) {
       if (++dynamicMisc === 2) find(c, 'warning', 'misc-dynamic', ck, 'misc_dynamic', `real server ${rs.address}: more than one dynamic MISC_CHECK; their weights interfere`);
     }
-    out.checkers.push(...resolveChecker(vs, rs, out, ck, c));
+    resolveChecker(vs, rs, out, ck, c);
   }
   return out;
 }
@@ -471,138 +487,181 @@ function timingOf(vs: VirtualServer, rs: RealServer, r: ResolvedRealServer, ck: 
 }
 
 type ConnFields = Partial<Record<'connect_ip' | 'bindto' | 'bind_if', string> & Record<'connect_port' | 'bind_port' | 'fwmark' | 'connect_timeout', number>>;
+const NO_CONN: ConnFields = {};
 
-function connectionOf(vs: VirtualServer, rs: RealServer, r: ResolvedRealServer, co: ConnFields, base: ConnFields, obj: object, c: Ctx): ResolvedConnection | undefined {
-  const pick = <K extends keyof ConnFields>(k: K): ConnFields[K] => co[k] ?? base[k];
+/**
+ * Whether a checker's connection can work (check_api.c): the checker's own fields (`co`), else
+ * `base`'s (an SMTP_CHECK host block falls back on its checker). Reports why not at `obj`.
+ */
+function connectionUsable(rs: RealServer, r: ResolvedRealServer, co: ConnFields, base: ConnFields, obj: object, c: Ctx): boolean {
+  const address = co.connect_ip ?? base.connect_ip ?? r.address;
+  const bindto = co.bindto ?? base.bindto;
+  if (bindto && familyOf(bindto) !== familyOf(address)) {
+    find(c, 'error', 'family-mismatch', obj, 'bindto', `checker of real server ${rs.address}: bindto ${bindto} and the address checked (${address}) are of different families; the checker is ignored`);
+    return false;
+  }
+  if (familyOf(address) === 'inet6' && isLinkLocal6(address) && !(co.bind_if ?? base.bind_if)) {
+    find(c, 'error', 'link-local-needs-bind-if', obj, '', `checker of real server ${rs.address}: link-local address ${address} needs bind_if; the checker is ignored`);
+    return false;
+  }
+  return true;
+}
+
+/** The connection of a usable checker (see connectionUsable). */
+function connectionOf(vs: VirtualServer, rs: RealServer, r: ResolvedRealServer, co: ConnFields, base: ConnFields): ResolvedConnection {
   const out: ResolvedConnection = {
-    address: pick('connect_ip') ?? r.address,
-    port: pick('connect_port') ?? r.port,
-    connect_timeout: pick('connect_timeout') ?? rs.connect_timeout ?? vs.connect_timeout ?? DEFAULTS.connect_timeout,
+    address: co.connect_ip ?? base.connect_ip ?? r.address,
+    port: co.connect_port ?? base.connect_port ?? r.port,
+    connect_timeout: co.connect_timeout ?? base.connect_timeout ?? rs.connect_timeout ?? vs.connect_timeout ?? DEFAULTS.connect_timeout,
   };
-  for (const k of ['bindto', 'bind_port', 'bind_if', 'fwmark'] as const) {
-    const v = pick(k);
-    if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
-  }
-  if (out.bindto && familyOf(out.bindto) !== familyOf(out.address)) {
-    find(c, 'error', 'family-mismatch', obj, 'bindto', `checker of real server ${rs.address}: bindto ${out.bindto} and the address checked (${out.address}) are of different families; the checker is ignored`);
-    return undefined;
-  }
-  if (familyOf(out.address) === 'inet6' && isLinkLocal6(out.address) && !out.bind_if) {
-    find(c, 'error', 'link-local-needs-bind-if', obj, '', `checker of real server ${rs.address}: link-local address ${out.address} needs bind_if; the checker is ignored`);
-    return undefined;
-  }
+  const bindto = co.bindto ?? base.bindto;
+  if (bindto !== undefined) out.bindto = bindto;
+  const bind_port = co.bind_port ?? base.bind_port;
+  if (bind_port !== undefined) out.bind_port = bind_port;
+  const bind_if = co.bind_if ?? base.bind_if;
+  if (bind_if !== undefined) out.bind_if = bind_if;
+  const fwmark = co.fwmark ?? base.fwmark;
+  if (fwmark !== undefined) out.fwmark = fwmark;
   return out;
 }
 
-function resolveUrls(vs: VirtualServer, rs: RealServer, ck: HttpGetCheck | SslGetCheck, c: Ctx): ResolvedUrl[] {
-  const urls: ResolvedUrl[] = [];
+/** The urls of an HTTP_GET / SSL_GET; returns how many are usable, and adds them to `urls` when given. */
+function resolveUrls(vs: VirtualServer, rs: RealServer, ck: HttpGetCheck | SslGetCheck, c: Ctx, urls: ResolvedUrl[] | undefined): number {
+  let usable = 0;
   for (const u of ck.url ?? []) {
     if (!u.path) {
       find(c, 'error', 'url-without-path', u, '', `${ck.type} of real server ${rs.address}: url without path; it is ignored`);
       continue;
     }
-    const codes = (u.status_code ?? []).filter((s) => s.from <= s.to);
-    const out: ResolvedUrl = { path: u.path, status_code: codes.length ? codes : [{ ...DEFAULTS.status_code }] };
-    if (u.digest) out.digest = u.digest;
-    const vh = u.virtualhost ?? ck.virtualhost ?? rs.virtualhost ?? vs.virtualhost;
-    if (vh !== undefined) out.virtualhost = vh;
+    usable++;
     const regexParams = u.regex_no_match || u.regex_options || u.regex_stack || u.regex_min_offset !== undefined || u.regex_max_offset !== undefined;
+    let regex: ResolvedUrl['regex'];
     if (u.regex) {
-      const regex: NonNullable<ResolvedUrl['regex']> = { pattern: u.regex, no_match: u.regex_no_match === true, options: [...(u.regex_options ?? [])] };
+      if (urls) regex = { pattern: u.regex, no_match: u.regex_no_match === true, options: [...(u.regex_options ?? [])] };
       if (u.regex_min_offset !== undefined && u.regex_max_offset !== undefined && u.regex_min_offset > u.regex_max_offset) {
         find(c, 'warning', 'regex-offsets', u, 'regex_min_offset', `url ${u.path}: regex_min_offset ${u.regex_min_offset} is beyond regex_max_offset ${u.regex_max_offset}; both ignored`);
-      } else {
+      } else if (regex) {
         if (u.regex_min_offset !== undefined) regex.min_offset = u.regex_min_offset;
         if (u.regex_max_offset !== undefined) regex.max_offset = u.regex_max_offset;
       }
       if (u.regex_stack) {
         if (u.regex_stack.start > u.regex_stack.max) find(c, 'warning', 'regex-stack', u, 'regex_stack', `url ${u.path}: regex_stack start ${u.regex_stack.start} exceeds max ${u.regex_stack.max}; ignored`);
-        else regex.stack = { ...u.regex_stack };
+        else if (regex) regex.stack = { ...u.regex_stack };
       }
-      out.regex = regex;
     } else if (regexParams) {
       find(c, 'warning', 'regex-params-without-regex', u, '', `url ${u.path}: regex options given without regex; ignored`);
     }
+    if (!urls) continue;
+    const codes = (u.status_code ?? []).filter((s) => s.from <= s.to);
+    const out: ResolvedUrl = { path: u.path, status_code: codes.length ? codes : [{ from: DEFAULTS.status_code.from, to: DEFAULTS.status_code.to }] };
+    if (u.digest) out.digest = u.digest;
+    const vh = u.virtualhost ?? ck.virtualhost ?? rs.virtualhost ?? vs.virtualhost;
+    if (vh !== undefined) out.virtualhost = vh;
+    if (regex) out.regex = regex;
     urls.push(out);
   }
-  return urls;
+  return usable;
 }
 
-function resolveChecker(vs: VirtualServer, rs: RealServer, r: ResolvedRealServer, ck: Checker, c: Ctx): ResolvedChecker[] {
-  const who = `${ck.type} of real server ${rs.address}`;
+function who(ck: Checker, rs: RealServer): string {
+  return `${ck.type} of real server ${rs.address}`;
+}
+
+/** One checker of a real server: its findings, and (when kept) its resolved form(s) added to `r.checkers`. */
+function resolveChecker(vs: VirtualServer, rs: RealServer, r: ResolvedRealServer, ck: Checker, c: Ctx): void {
+  const list = c.keep ? r.checkers : undefined;
   if (ck.type === 'FILE_CHECK') {
     if (!ck.track_file) {
-      find(c, 'error', 'file-check-without-file', ck, '', `${who}: no track_file; the checker is ignored`);
-      return [];
+      find(c, 'error', 'file-check-without-file', ck, '', `${who(ck, rs)}: no track_file; the checker is ignored`);
+      return;
     }
     if (!c.trackFiles.has(ck.track_file)) {
-      find(c, 'error', 'unknown-track-file', ck, 'track_file', `${who}: track_file ${ck.track_file} is not defined; the checker is ignored`);
-      return [];
+      find(c, 'error', 'unknown-track-file', ck, 'track_file', `${who(ck, rs)}: track_file ${ck.track_file} is not defined; the checker is ignored`);
+      return;
     }
+    if (!list) return;
     const f = { type: 'FILE_CHECK' as const, track_file: ck.track_file, dynamic: ck.dynamic === true, reverse: ck.weight?.reverse === true };
-    return [{ ...timingOf(vs, rs, r, ck), ...f, ...(ck.weight ? { weight: ck.weight.value } : {}) }];
+    list.push({ ...timingOf(vs, rs, r, ck), ...f, ...(ck.weight ? { weight: ck.weight.value } : {}) });
+    return;
   }
   if (ck.type === 'BFD_CHECK') {
     if (!ck.name) {
-      find(c, 'error', 'bfd-check-without-name', ck, '', `${who}: no name; the checker is ignored`);
-      return [];
+      find(c, 'error', 'bfd-check-without-name', ck, '', `${who(ck, rs)}: no name; the checker is ignored`);
+      return;
     }
-    return [{ ...timingOf(vs, rs, r, ck), type: 'BFD_CHECK', name: ck.name }];
+    list?.push({ ...timingOf(vs, rs, r, ck), type: 'BFD_CHECK', name: ck.name });
+    return;
   }
-  const t = timingOf(vs, rs, r, ck);
   if (ck.type === 'MISC_CHECK') {
     if (!ck.misc_path) {
-      find(c, 'error', 'misc-check-without-path', ck, '', `${who}: no misc_path; the checker is ignored`);
-      return [];
+      find(c, 'error', 'misc-check-without-path', ck, '', `${who(ck, rs)}: no misc_path; the checker is ignored`);
+      return;
     }
+    if (!list) return;
+    const t = timingOf(vs, rs, r, ck);
     const out: ResolvedChecker = { ...t, type: 'MISC_CHECK', misc_path: ck.misc_path, misc_timeout: ck.misc_timeout || t.delay_loop, misc_dynamic: ck.misc_dynamic === true };
     if (ck.user) {
       out.user = ck.user.name;
       if (ck.user.group) out.group = ck.user.group;
     }
-    return [out];
+    list.push(out);
+    return;
   }
-  const conn = connectionOf(vs, rs, r, ck, {}, ck, c);
-  if (!conn) return [];
+  if (!connectionUsable(rs, r, ck, NO_CONN, ck, c)) return;
   switch (ck.type) {
     case 'HTTP_GET':
     case 'SSL_GET': {
-      const urls = resolveUrls(vs, rs, ck, c);
-      if (!urls.length) {
-        find(c, 'error', 'no-url', ck, '', `${who}: no url with a path; the checker is ignored`);
-        return [];
+      const urls: ResolvedUrl[] | undefined = list ? [] : undefined;
+      if (!resolveUrls(vs, rs, ck, c, urls)) {
+        find(c, 'error', 'no-url', ck, '', `${who(ck, rs)}: no url with a path; the checker is ignored`);
+        return;
       }
-      const sni = ck.type === 'SSL_GET' && ck.enable_sni === true;
-      return [{ ...t, type: ck.type, connection: conn, http_protocol: ck.http_protocol ?? '1.0', fast_recovery: ck.fast_recovery === true, enable_sni: sni, urls }];
+      if (!list || !urls) return;
+      const t = timingOf(vs, rs, r, ck);
+      list.push({
+        alpha: t.alpha, retry: t.retry, delay_before_retry: t.delay_before_retry, delay_loop: t.delay_loop, warmup: t.warmup, log_all_failures: t.log_all_failures,
+        type: ck.type, connection: connectionOf(vs, rs, r, ck, NO_CONN), http_protocol: ck.http_protocol ?? '1.0', fast_recovery: ck.fast_recovery === true,
+        enable_sni: ck.type === 'SSL_GET' && ck.enable_sni === true, urls,
+      });
+      return;
     }
     case 'TCP_CHECK':
-    case 'PING_CHECK':
-      return [{ ...t, type: ck.type, connection: conn }];
+    case 'PING_CHECK': {
+      if (!list) return;
+      const t = timingOf(vs, rs, r, ck);
+      list.push({
+        alpha: t.alpha, retry: t.retry, delay_before_retry: t.delay_before_retry, delay_loop: t.delay_loop, warmup: t.warmup, log_all_failures: t.log_all_failures,
+        type: ck.type, connection: connectionOf(vs, rs, r, ck, NO_CONN),
+      });
+      return;
+    }
     case 'SMTP_CHECK': {
       // check_smtp.c: the checker's own connection is checked when configured or when there is no
       // host block; every host block becomes a checker of its own.
       const helo_name = ck.helo_name ?? DEFAULTS.helo_name;
       const own = Object.keys(ck).some((k) => k in CONN_KEYS);
-      const list: ResolvedChecker[] = own || !ck.host?.length ? [{ ...t, type: 'SMTP_CHECK', connection: conn, helo_name }] : [];
+      const t = list ? timingOf(vs, rs, r, ck) : undefined;
+      if (list && t && (own || !ck.host?.length)) list.push({ ...t, type: 'SMTP_CHECK', connection: connectionOf(vs, rs, r, ck, NO_CONN), helo_name });
       for (const h of ck.host ?? []) {
-        const hc = connectionOf(vs, rs, r, h as SmtpHost, ck, h, c);
-        if (hc) list.push({ ...t, type: 'SMTP_CHECK', connection: hc, helo_name });
+        if (connectionUsable(rs, r, h as ConnFields, ck, h, c) && list && t) list.push({ ...t, type: 'SMTP_CHECK', connection: connectionOf(vs, rs, r, h as ConnFields, ck), helo_name });
       }
-      return list;
+      return;
     }
     case 'DNS_CHECK':
-      return [{ ...t, type: 'DNS_CHECK', connection: conn, query_type: ck.query_type ?? 'SOA', name: ck.name ?? '.' }];
+      list?.push({ ...timingOf(vs, rs, r, ck), type: 'DNS_CHECK', connection: connectionOf(vs, rs, r, ck, NO_CONN), query_type: ck.query_type ?? 'SOA', name: ck.name ?? '.' });
+      return;
     case 'UDP_CHECK': {
       const min = ck.min_reply_length ?? 0;
       const max = ck.max_reply_length ?? DEFAULTS.udp_max_reply_length;
-      if (min > max) find(c, 'warning', 'udp-reply-length', ck, 'min_reply_length', `${who}: min_reply_length ${min} > max_reply_length ${max}; the check will always fail`);
-      const out: ResolvedChecker = { ...t, type: 'UDP_CHECK', connection: conn, require_reply: ck.require_reply !== undefined, min_reply_length: min, max_reply_length: max };
+      if (min > max) find(c, 'warning', 'udp-reply-length', ck, 'min_reply_length', `${who(ck, rs)}: min_reply_length ${min} > max_reply_length ${max}; the check will always fail`);
+      if (!list) return;
+      const out: ResolvedChecker = { ...timingOf(vs, rs, r, ck), type: 'UDP_CHECK', connection: connectionOf(vs, rs, r, ck, NO_CONN), require_reply: ck.require_reply !== undefined, min_reply_length: min, max_reply_length: max };
       if (ck.payload) out.payload = ck.payload;
       if (typeof ck.require_reply === 'string') out.reply_data = ck.require_reply;
-      return [out];
+      list.push(out);
+      return;
     }
   }
-  return [];
 }
 
 const CONN_KEYS = { connect_ip: 1, connect_port: 1, bindto: 1, bind_port: 1, bind_if: 1, fwmark: 1, connect_timeout: 1 };
