@@ -88,6 +88,8 @@ export function emitGlobal(m: ConfigModel, w: ConfWriter): void {
   const g = m.global_defs;
   if (!g) return;
   w.block('global_defs', [], () => {
+    // The script user first: keepalived fixes the default user of every script read after it.
+    if (g.script_user) w.line('script_user', g.script_user.user, g.script_user.group);
     for (const k of SCALARS) {
       const v = g[k];
       if (v !== undefined) w.line(k, v as string | number);
@@ -107,7 +109,6 @@ export function emitGlobal(m: ConfigModel, w: ConfWriter): void {
       const f = g[k];
       if (f) w.line(k, f.name, f.user, f.user !== undefined ? f.group : undefined);
     }
-    if (g.script_user) w.line('script_user', g.script_user.user, g.script_user.group);
     if (g.dynamic_interfaces !== undefined) w.line('dynamic_interfaces', g.dynamic_interfaces === 'allow_if_changes' ? 'allow_if_changes' : undefined);
     if (g.lvs_flush_on_stop !== undefined) w.line('lvs_flush_on_stop', g.lvs_flush_on_stop === 'VS' ? 'VS' : undefined);
     const sd = g.lvs_sync_daemon;

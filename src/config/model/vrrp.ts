@@ -8,8 +8,11 @@ import { Cidr, StaticIp, StaticRoute, StaticRule, VirtualIp, VirtualRoute, Virtu
 
 const Name = (description: string) => Type.String({ ...Fmt.word, minLength: 1, description });
 const Flag = (description: string) => Type.Literal(true, { description });
-/** Free text keepalived.conf can hold in double quotes: no quote, no line break, no trailing backslash. */
-export const TEXT_PATTERN = '^[^"\\n\\r]*[^"\\n\\r\\\\]$';
+/**
+ * Free text keepalived.conf can hold in double quotes: no quote, no line break, no trailing
+ * backslash, and not a lone brace (keepalived closes a block on a quoted "}").
+ */
+export const TEXT_PATTERN = '^([^"\\n\\r\\\\{}]|[^"\\n\\r][^"\\n\\r]*[^"\\n\\r\\\\])$';
 const Text = (description: string, maxLength?: number) =>
   Type.String({ minLength: 1, pattern: TEXT_PATTERN, ...(maxLength !== undefined ? { maxLength } : {}), description });
 
