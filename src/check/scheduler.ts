@@ -218,6 +218,13 @@ export class CheckPool {
     return acts;
   }
 
+  /** Starts a new measurement window (counters and lateness samples). */
+  resetStats(): void {
+    this.lateN = 0;
+    this.probes = 0;
+    this.failures = 0;
+  }
+
   stats(): PoolStats {
     const n = Math.min(this.lateN, LATE_SAMPLES);
     const s = Float64Array.from(this.late.subarray(0, n)).sort();

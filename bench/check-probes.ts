@@ -1,0 +1,300 @@
+// Benchmark: the checker pool with 10,000 real servers (TCP_CHECK, then HTTP_GET) at
+// delay_loop 1 s against local listeners. Prints probes per second sustained, CPU seconds per
+// 1,000 probes, peak RSS, and the lateness of probes against their schedule (p50 / p99, from
+// the pool's own schedule and, for both lvsd and keepalived, from the listener's view: the time
+// between two probes of one server beyond delay_loop). With --uml it also runs lvsd and Debian's
+// keepalived (which needs IPVS to run its checker) on the same configuration in one UML boot
+// pinned to one CPU, and prints the ratios.
+// Usage: node dist/bench/check-probes.js [--kind tcp|http|both] [--servers 10000] [--seconds 20] [--uml] [--cpu 1]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { loadConfig } from '../src/config/load.js';
+import { resolveLvs } from '../src/config/resolve-lvs.js';
+import { CheckPool } from '../src/check/scheduler.js';
+
+type Kind = 'tcp' | 'http';
+const LISTEN_PORT = 18080;
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] as string) : dflt;
+}
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rsAddress(i: number): string {
+  return `127.1.${(i >> 8) & 255}.${(i & 255) + 1}`;
+}
+
+export function benchConf(kind: Kind, n: number): string {
+  const check =
+    kind === 'tcp'
+      ? `TCP_CHECK {\n      connect_port ${LISTEN_PORT}\n      connect_timeout 3\n    }`
+      : `HTTP_GET {\n      url {\n        path /health\n        status_code 200\n      }\n      connect_port ${LISTEN_PORT}\n      connect_timeout 3\n    }`;
+  const out = ['global_defs {\n  router_id bench\n}', 'virtual_server 10.99.0.1 80 {\n  delay_loop 1\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP'];
+  for (let i = 0; i < n; i++) out.push(`  real_server ${rsAddress(i)} ${LISTEN_PORT} {\n    weight 1\n    ${check}\n  }`);
+  out.push('}\n');
+  return out.join('\n');
+}
+
+// ---------- listener (its own process) ----------
+
+function listener(kind: Kind, loopMs: number): void {
+  const last = new Map<string, number>();
+  let accepted = 0;
+  let excess: number[] = [];
+  const reply = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nok\n');
+  const srv = net.createServer((s) => {
+    accepted++;
+    const now = performance.now();
+    const who = s.localAddress ?? '';
+    const prev = last.get(who);
+    last.set(who, now);
+    if (prev !== undefined && excess.length < 2_000_000) excess.push(now - prev - loopMs);
+    s.on('error', () => undefined);
+    if (kind === 'tcp') {
+      s.destroy();
+      return;
+    }
+    let got = '';
+    s.on('data', (d) => {
+      got += d.toString('latin1');
+      if (got.includes('\r\n\r\n')) s.end(reply);
+    });
+  });
+  srv.listen({ port: LISTEN_PORT, host: '0.0.0.0', backlog: 8192 }, () => process.stdout.write('READY\n'));
+  createInterface({ input: process.stdin }).on('line', (l) => {
+    if (l === 'reset') {
+      accepted = 0;
+      excess = [];
+      process.stdout.write('OK\n');
+    } else if (l === 'report') {
+      const s = Float64Array.from(excess).sort();
+      const q = (p: number) => (s.length ? (s[Math.min(s.length - 1, Math.floor(p * s.length))] as number) : 0);
+      process.stdout.write(`${JSON.stringify({ accepted, p50: q(0.5), p99: q(0.99), samples: s.length })}\n`);
+    }
+  });
+}
+
+class Listener {
+  private constructor(
+    private readonly p: ChildProcess,
+    private readonly lines: AsyncIterator<string>,
+  ) {}
+  static async start(kind: Kind): Promise<Listener> {
+    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--role', 'listener', '--kind', kind], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: p.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
+    const l = new Listener(p, lines);
+    await l.next();
+    return l;
+  }
+  private async next(): Promise<string> {
+    const r = await this.lines.next();
+    if (r.done) throw new Error('listener ended');
+    return r.value;
+  }
+  async reset(): Promise<void> {
+    this.p.stdin?.write('reset\n');
+    await this.next();
+  }
+  async report(): Promise<{ accepted: number; p50: number; p99: number; samples: number }> {
+    this.p.stdin?.write('report\n');
+    return JSON.parse(await this.next());
+  }
+  stop(): void {
+    this.p.kill('SIGKILL');
+  }
+}
+
+export interface Measure {
+  who: string;
+  kind: Kind;
+  servers: number;
+  seconds: number;
+  probesPerSec: number;
+  cpuPer1000: number;
+  cpuShare: number;
+  peakRssMb: number;
+  latenessP50: number;
+  latenessP99: number;
+  listenerExcessP50: number;
+  listenerExcessP99: number;
+}
+
+// ---------- lvsd ----------
+
+async function runLvsd(kind: Kind, n: number, seconds: number): Promise<Measure> {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-bench-'));
+  const lis = await Listener.start(kind);
+  try {
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, benchConf(kind, n));
+    const parsed = loadConfig(conf);
+    const lvs = resolveLvs(parsed.model);
+    const pool = new CheckPool({ virtualServers: lvs.virtual_servers, sink: { setDesired: async () => undefined }, concurrency: { net: 8192 } });
+    await pool.start();
+    await sleep(2500); // warmup spreads the first probes over delay_loop
+    await lis.reset();
+    pool.resetStats();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const cpu = process.cpuUsage(c0);
+    const wall = (performance.now() - t0) / 1000;
+    const st = pool.stats();
+    const lr = await lis.report();
+    await pool.stop();
+    const cpuS = (cpu.user + cpu.system) / 1e6;
+    return {
+      who: 'lvsd', kind, servers: n, seconds: wall,
+      probesPerSec: st.probes / wall,
+      cpuPer1000: cpuS / (st.probes / 1000),
+      cpuShare: cpuS / wall,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      latenessP50: st.lateness.p50,
+      latenessP99: st.lateness.p99,
+      listenerExcessP50: lr.p50,
+      listenerExcessP99: lr.p99,
+    };
+  } finally {
+    lis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------- keepalived (inside UML: it needs IPVS to run its checker) ----------
+
+function procCpu(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, clock ticks (USER_HZ 100)
+}
+
+function checkerPid(parent: number): number | undefined {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent) return Number(d);
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+}
+
+async function runKeepalived(kind: Kind, n: number, seconds: number): Promise<Measure> {
+  const dir = mkdtempSync(join(tmpdir(), 'ka-bench-'));
+  const lis = await Listener.start(kind);
+  const conf = join(dir, 'keepalived.conf');
+  writeFileSync(conf, benchConf(kind, n));
+  const ka = spawn('keepalived', ['--dont-fork', '--log-console', '--no-syslog', '--check', '-f', conf, '-p', join(dir, 'k.pid'), '-c', join(dir, 'c.pid'), '-r', join(dir, 'v.pid')], { stdio: ['ignore', 'ignore', 'ignore'], detached: true });
+  try {
+    let pid: number | undefined;
+    for (let i = 0; i < 100 && !pid; i++) {
+      await sleep(100);
+      pid = checkerPid(ka.pid as number);
+    }
+    if (!pid) throw new Error('keepalived checker process did not start');
+    await sleep(2500 + n / 5); // programming 10,000 destinations takes a while in UML
+    await lis.reset();
+    const c0 = procCpu(pid);
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const cpuS = procCpu(pid) - c0;
+    const wall = (performance.now() - t0) / 1000;
+    const lr = await lis.report();
+    const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return {
+      who: 'keepalived', kind, servers: n, seconds: wall,
+      probesPerSec: lr.accepted / wall,
+      cpuPer1000: cpuS / (lr.accepted / 1000),
+      cpuShare: cpuS / wall,
+      peakRssMb: Number(hwm?.[1] ?? 0) / 1024,
+      latenessP50: NaN,
+      latenessP99: NaN,
+      listenerExcessP50: lr.p50,
+      listenerExcessP99: lr.p99,
+    };
+  } finally {
+    try {
+      process.kill(-(ka.pid as number), 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    await sleep(3000);
+    try {
+      process.kill(-(ka.pid as number), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+    lis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------- driver ----------
+
+function print(m: Measure): void {
+  const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  console.log(
+    `${m.who.padEnd(10)} ${m.kind.padEnd(4)} ${String(m.servers).padStart(6)}  ${f(m.probesPerSec, 0).padStart(8)}/s  ${f(m.cpuPer1000, 3).padStart(6)} cpu-s/1k  ${f(m.cpuShare * 100, 0).padStart(3)}% cpu  ${f(m.peakRssMb, 0).padStart(5)} MB  lateness p50 ${f(m.latenessP50)} p99 ${f(m.latenessP99)} ms  listener gap-excess p50 ${f(m.listenerExcessP50)} p99 ${f(m.listenerExcessP99)} ms`,
+  );
+}
+
+async function main(): Promise<void> {
+  const role = arg('role', 'driver');
+  const kindArg = arg('kind', 'both');
+  if (role === 'listener') return listener(kindArg as Kind, 1000);
+  const kinds: Kind[] = kindArg === 'both' ? ['tcp', 'http'] : [kindArg as Kind];
+  const n = Number(arg('servers', '10000'));
+  const seconds = Number(arg('seconds', '20'));
+  if (role === 'guest') {
+    for (const k of kinds) {
+      const l = await runLvsd(k, n, seconds);
+      console.log(`RESULT ${JSON.stringify(l)}`);
+      const ka = await runKeepalived(k, n, seconds);
+      console.log(`RESULT ${JSON.stringify(ka)}`);
+    }
+    return;
+  }
+  console.log(`checker pool benchmark: ${n} real servers, delay_loop 1 s, ${seconds} s measured after a 2.5 s warm-up`);
+  console.log('host (this machine, unpinned):');
+  for (const k of kinds) print(await runLvsd(k, n, seconds));
+  if (!flag('uml')) return;
+  const { runInUml, umlMissing, describeUmlFailure } = await import('../test/lab/uml.js');
+  const why = umlMissing();
+  if (why) {
+    console.log(`UML comparison skipped: ${why}`);
+    return;
+  }
+  const cpu = arg('cpu', '1');
+  console.log(`UML (Linux 6.1, pinned to host CPU ${cpu}), lvsd and keepalived ${'2.2.7'} on the same configuration:`);
+  const r = await runInUml({ script: `ulimit -n 65536; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(fileURLToPath(import.meta.url))} --role guest --kind ${kindArg} --servers ${n} --seconds ${seconds}` }, {
+    cpu,
+    timeoutMs: 3_600_000,
+    memMb: 2048,
+    onOutput: (s) => process.stderr.write(s.split('\n').filter((l) => l && !l.startsWith('RESULT ')).map((l) => `  [uml] ${l}\n`).join('')),
+  });
+  const res = r.output.split('\n').filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice(7)) as Measure);
+  if (r.code !== 0) console.log(describeUmlFailure(r));
+  for (const m of res) print(m);
+  for (const k of kinds) {
+    const l = res.find((m) => m.who === 'lvsd' && m.kind === k);
+    const ka = res.find((m) => m.who === 'keepalived' && m.kind === k);
+    if (!l || !ka) continue;
+    console.log(`${k}: lvsd/keepalived probes per second ${(l.probesPerSec / ka.probesPerSec).toFixed(2)}, CPU per probe ${(l.cpuPer1000 / ka.cpuPer1000).toFixed(2)}, peak RSS ${(l.peakRssMb / ka.peakRssMb).toFixed(2)}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
