@@ -56,6 +56,7 @@ export const SIOCGIFINDEX = 0x8933;
 
 export const IFF_UP = 0x1;
 export const IFF_RUNNING = 0x40;
+export const IFF_LOWER_UP = 0x10000;
 
 export const MSG_TRUNC = 0x20;
 export const MSG_CTRUNC = 0x08;

@@ -231,6 +231,7 @@ export class RtnlSocket {
       return;
     }
     req.msgs.push(m);
+    req.timer.refresh(); // a dump's deadline is a silent stretch, not its whole length
   }
 
   private onSocketError(e: Error & { fatal?: boolean }): void {
