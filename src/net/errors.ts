@@ -17,6 +17,8 @@ export type NetErrorCode =
   | 'LVSD_NET_BUSY'
   /** The kernel refused a netlink request (see `errno`). */
   | 'LVSD_NET_KERNEL'
+  /** The network namespace to open a socket in does not exist. */
+  | 'LVSD_NET_NO_NAMESPACE'
   /** Used after close(). */
   | 'LVSD_NET_CLOSED';
 

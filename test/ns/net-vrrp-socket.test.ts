@@ -190,6 +190,8 @@ test('errors: no such interface is a typed error; sending on a downed link throw
   if (!requireRoot(t, TOOLS)) return;
   const { a } = await pair(t);
   assert.throws(() => new LinuxVrrpSocketFactory({ netns: a.ns }).open('nope0', 4), (e: unknown) => e instanceof NetError && e.code === 'LVSD_NET_NO_INTERFACE');
+  assert.throws(() => new LinuxVrrpSocketFactory({ netns: `${a.ns}-gone` }).open('eth0', 4), (e: unknown) => e instanceof NetError && e.code === 'LVSD_NET_NO_NAMESPACE');
+  assert.throws(() => new LinuxVrrpSocketFactory({ netns: '../etc' }).open('eth0', 4), (e: unknown) => e instanceof NetError && e.code === 'LVSD_NET_BAD_ARGUMENT');
   const s = open(t, a, 4);
   await a.ip('link set eth0 down');
   // The route went with the link: the kernel says ENETUNREACH (ENETDOWN when a route is left).
