@@ -138,7 +138,12 @@ function write(io: Io, text: string): void {
   if (text !== '') io.out(text);
 }
 
-export async function runIpvsadm(argv: string[], io: Io, open: () => Promise<IpvsKernel> = () => openIpvs()): Promise<number> {
+export async function runIpvsadm(
+  argv: string[],
+  io: Io,
+  open: () => Promise<IpvsKernel> = () => openIpvs(),
+  readConnections: () => Promise<string> = () => readFile(CONN_PROC_FILE, 'utf8'),
+): Promise<number> {
   const a = parseIpvsadmArgs(argv);
   const f: ListFormat = {
     stats: a.set.has('stats'),
@@ -166,7 +171,7 @@ export async function runIpvsadm(argv: string[], io: Io, open: () => Promise<Ipv
     } else if (a.set.has('connection')) {
       let text: string;
       try {
-        text = await readFile(CONN_PROC_FILE, 'utf8');
+        text = await readConnections();
       } catch {
         io.err(`cannot open file ${CONN_PROC_FILE}`);
         return 1;

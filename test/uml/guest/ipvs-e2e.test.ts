@@ -40,6 +40,7 @@ async function lvsdIn<T>(host: Host, body: string, arg: unknown): Promise<T> {
     `import { makeService, makeDest } from ${mod('src/ipvs/types.js')};`,
     `import { runIpvsadm } from ${mod('src/cli/commands/ipvsadm.js')};`,
     `import { execFileSync } from 'node:child_process';`,
+    `import { readFileSync } from 'node:fs';`,
     'const arg = JSON.parse(process.argv[1]);',
     body,
   ].join('\n');
@@ -114,17 +115,24 @@ test('after traffic, lvsd ipvsadm prints what ipvsadm prints for every listing f
     ['-L', '-n', '-t', `${topo.vip}:80`], ['-L', '-n', '-t', `${topo.vip}:80`, '--stats'], ['-L', '-n', '-t', `${topo.vip}:8080`, '--persistent-conn'],
     ['-L', '-n', '-f', '5'], ['-S', '-n'], ['-L', '--timeout'], ['-L', '--daemon'], ['-L', '-n', '-c'], ['-L', '-n', '-c', '--persistent-conn'],
   ];
+  // Connection listings: every entry's expiry counts down on its own second boundary, so the
+  // listing changes many times a second. Both programs are fed the same /proc snapshot: ipvsadm
+  // runs between two identical reads of /proc/net/ip_vs_conn (so it read that text too), and
+  // lvsd ipvsadm is given that text.
   // ipvsadm, lvsd ipvsadm, ipvsadm again, in one process: a form counts once both ipvsadm runs
   // agree (rates and expiry timers move every second or two).
   const COMPARE = `
 const out = {};
 for (const f of arg.forms) {
   const name = f.join(' ');
-  for (let i = 1; i <= 8; i++) {
+  const conns = f.includes('-c');
+  for (let i = 1; i <= (conns ? 40 : 8); i++) {
+    const before = conns ? readFileSync('/proc/net/ip_vs_conn', 'utf8') : '';
     const a = execFileSync('ipvsadm', f, { encoding: 'utf8' });
+    const after = conns ? readFileSync('/proc/net/ip_vs_conn', 'utf8') : '';
     const lines = [];
-    const code = await runIpvsadm(f, { out: (s) => lines.push(s), err: (s) => lines.push(s) });
-    const b = execFileSync('ipvsadm', f, { encoding: 'utf8' });
+    const code = await runIpvsadm(f, { out: (s) => lines.push(s), err: (s) => lines.push(s) }, undefined, async () => before);
+    const b = conns ? (before === after ? a : '') : execFileSync('ipvsadm', f, { encoding: 'utf8' });
     if (a !== b) { out[name] = { unstable: i }; continue; }
     out[name] = { tries: i, code, same: lines.join('') === a, ipvsadm: a, lvsd: lines.join(''), nonzero: /[1-9]/.test(a) };
     break;
