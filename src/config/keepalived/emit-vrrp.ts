@@ -6,7 +6,8 @@ import type { SyncGroup, TrackScriptRef, VrrpInstance } from '../model/vrrp.js';
 import { q, type ConfWriter } from './emit-util.js';
 import { commandArgs, trackEntryWords } from './vrrp-common.js';
 import { cidrText, formatIpEntry } from './vrrp-ip.js';
-import { formatRoute, formatRule } from './vrrp-route.js';
+import { formatRoute } from './vrrp-route.js';
+import { formatRule } from './vrrp-rule.js';
 
 function cmd(w: ConfWriter, kw: string, c: Command | undefined): void {
   if (c) w.line(kw, ...commandArgs(c));

@@ -7,7 +7,8 @@ import { canonicalIp, type KeywordSpec, type KeywordTable, type ParseContext } f
 import type { Stmt } from './tree.js';
 import { hint, intArg, readCommand, readTrackBlock, setCommand, type TrackKind } from './vrrp-common.js';
 import { parseIpEntry, readCidr } from './vrrp-ip.js';
-import { parseRoute, parseRule } from './vrrp-route.js';
+import { parseRoute } from './vrrp-route.js';
+import { parseRule } from './vrrp-rule.js';
 
 type I = VrrpInstance;
 type Spec = KeywordSpec<I>;

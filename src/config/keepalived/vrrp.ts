@@ -9,7 +9,8 @@ import type { Stmt } from './tree.js';
 import { addNamed, blockName, intArg, readTrackBlock, setCommand, valueBlock } from './vrrp-common.js';
 import { instanceTable, readStaticEntries } from './vrrp-instance.js';
 import { parseIpEntry } from './vrrp-ip.js';
-import { parseRoute, parseRule } from './vrrp-route.js';
+import { parseRoute } from './vrrp-route.js';
+import { parseRule } from './vrrp-rule.js';
 export { validateVrrp } from './vrrp-validate.js';
 
 const TIMER_SECS = 4294;

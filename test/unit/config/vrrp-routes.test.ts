@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseKeepalivedText } from '../../../src/config/keepalived/parse.js';
-import { formatRoute, formatRule } from '../../../src/config/keepalived/vrrp-route.js';
+import { formatRoute } from '../../../src/config/keepalived/vrrp-route.js';
+import { formatRule } from '../../../src/config/keepalived/vrrp-rule.js';
 import { resolveVrrp } from '../../../src/config/resolve-vrrp.js';
 import { memFs } from './memfs.js';
 
