@@ -29,7 +29,7 @@ test('--version and --help', () => {
   assert.match(lvsd('--version').out, /^lvsd \d+\.\d+\.\d+\n$/);
   const h = lvsd('--help');
   assert.equal(h.code, 0);
-  for (const c of ['check-config', 'dump-config', 'convert', 'schema']) assert.match(h.out, new RegExp(`\\n  ${c} `));
+  for (const c of ['run', 'check-config', 'dump-config', 'convert', 'schema', 'ipvsadm']) assert.match(h.out, new RegExp(`\\n  ${c} `));
   assert.match(lvsd('check-config', '--help').out, /--no-host-checks/);
 });
 
