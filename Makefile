@@ -7,7 +7,7 @@ NODE  ?= node
 HOST_TESTS = $(shell find dist/test -name '*.test.js' -not -path '*/guest/*' 2>/dev/null | sort)
 UNIT_TESTS = $(shell find dist/test/unit -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: all deps build test test-unit lab clean bench-config schema examples
+.PHONY: all deps build test test-unit lab clean bench-config bench-ipvs bench-checks bench-vrrp schema examples
 
 # The native socket shim (native/lvsd_net.c, see src/net/README.md), rebuilt only when its
 # sources are newer. node-gyp (a devDependency) compiles against the Node headers npm is
@@ -38,8 +38,18 @@ test-unit: build
 lab: build
 	@$(NODE) dist/src/cli/main.js lab
 
+# Benchmarks (not part of `make test`): each prints lvsd's figures beside keepalived's.
 bench-config: build
 	@$(NODE) dist/bench/config-parse.js
+
+bench-ipvs: build
+	@$(NODE) dist/bench/ipvs-program.js
+
+bench-checks: build
+	@$(NODE) dist/bench/check-probes.js
+
+bench-vrrp: build
+	@$(NODE) dist/bench/vrrp-failover.js
 
 # The published JSON Schema of the YAML form, and the YAML twins of configs/*/*.conf.
 schema: build
@@ -49,7 +59,7 @@ examples: build
 	@for f in configs/*/*.conf; do $(NODE) dist/src/cli/main.js convert $$f --schema ../../schema/lvsd-config.schema.json > $${f%.conf}.yaml; done
 
 clean:
-	rm -rf dist
+	rm -rf dist native/build
 
 $(NATIVE): native/lvsd_net.c native/binding.gyp
 	@nd=$$(npm config get nodedir 2>/dev/null); \
