@@ -298,3 +298,29 @@ test('static_ipaddress / static_routes / static_rules and track_group go to the 
   assert.deepEqual(ds(r, 'unknown-option'), ['7:39 warning unknown-option'], 'use_vmac is for virtual addresses only');
   assert.match(msg(r, 'unknown-reference')[0] ?? '', /track_group TG: vrrp_instance VI not found/);
 });
+
+test('every keyword keepalived.conf(5) lists for vrrp_instance, vrrp_sync_group, vrrp_script and track_file has a handler', async () => {
+  const { instanceTable } = await import('../../../src/config/keepalived/vrrp-instance.js');
+  const { vrrpTopLevel } = await import('../../../src/config/keepalived/vrrp.js');
+  const instance = [
+    'state', 'interface', 'vrf', 'use_vmac', 'use_vmac_addr', 'vmac_xmit_base', 'use_ipvlan', 'native_ipv6', 'dont_track_primary', 'track_interface',
+    'track_script', 'track_file', 'track_process', 'track_bfd', 'mcast_src_ip', 'unicast_src_ip', 'mcast_dst_ip', 'track_src_ip', 'version',
+    'check_unicast_src', 'unicast_peer', 'unicast_fault_no_peer', 'unicast_ttl', 'old_unicast_checksum', 'garp_master_delay', 'garp_master_repeat',
+    'garp_lower_prio_delay', 'garp_lower_prio_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'garp_extra_if', 'down_timer_adverts',
+    'lower_prio_no_advert', 'higher_prio_send_advert', 'virtual_router_id', 'priority', 'advert_int', 'authentication', 'virtual_ipaddress',
+    'virtual_ipaddress_excluded', 'promote_secondaries', 'virtual_routes', 'virtual_rules', 'accept', 'no_accept', 'nopreempt', 'preempt',
+    'preempt_delay', 'skip_check_adv_addr', 'strict_mode', 'debug', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify',
+    'notify_master_rx_lower_pri', 'notify_priority_changes', 'smtp_alert', 'kernel_rx_buf_size', 'linkbeat_use_polling',
+  ];
+  for (const k of instance) assert.ok(instanceTable[k]?.handle || instanceTable[k]?.deprecatedFor, `vrrp_instance ${k}`);
+  for (const k of ['vrrp_script', 'track_file', 'vrrp_track_file', 'vrrp_track_process', 'vrrp_sync_group', 'vrrp_instance', 'static_ipaddress', 'static_routes', 'static_rules', 'track_group', 'garp_group', 'linkbeat_interfaces', 'interface_up_down_delays']) {
+    assert.ok(vrrpTopLevel[k], `top-level ${k}`);
+  }
+  // Fields of the instance schema are all written by some keyword.
+  const { VrrpInstance } = await import('../../../src/config/model/vrrp.js');
+  for (const f of Object.keys((VrrpInstance as unknown as { properties: Record<string, unknown> }).properties)) {
+    if (f === 'name') continue;
+    const byKeyword = instanceTable[f] !== undefined || (f === 'nopreempt' && instanceTable.preempt) || (f === 'accept' && instanceTable.no_accept);
+    assert.ok(byKeyword, `model field ${f} has no keyword`);
+  }
+});
