@@ -161,7 +161,8 @@ const virtualServerTable: KeywordTable<Rec> = {
     handle: (s, vs, ctx) => {
       const ap = addressPort(s, ctx, 'real_server');
       if (!ap) return;
-      const rs: RealServer = { ...ap, checkers: [] };
+      // A literal, not a spread: objects built by spreading each get a hidden class of their own.
+      const rs: RealServer = ap.port === undefined ? { address: ap.address, checkers: [] } : { address: ap.address, port: ap.port, checkers: [] };
       ctx.at(rs, '', s.kw.loc);
       ctx.walk(s.block, realServerTable, rs as unknown as Rec, `real_server ${s.args.map((t) => t.text).join(' ')}`);
       (vs as unknown as VirtualServerOptions).real_servers.push(rs);
@@ -187,7 +188,7 @@ function virtualServer(s: Stmt, m: ConfigModel, ctx: ParseContext): void {
     }
   } else {
     const v = addressPort(s, ctx, 'virtual_server');
-    if (v) vs = { ...v, real_servers: [] };
+    if (v) vs = v.port === undefined ? { address: v.address, real_servers: [] } : { address: v.address, port: v.port, real_servers: [] };
   }
   if (!vs) return;
   ctx.at(vs, '', s.kw.loc);
