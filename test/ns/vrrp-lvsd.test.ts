@@ -52,13 +52,15 @@ test('lvsd pair: the higher priority is elected; SIGKILL of its process group mo
   assert.ok(await waitFor(async () => (await neighbour(topo.observer, topo.vip))?.lladdr === (await macOf(d1)), 3000), 'obs resolved the VIP to d1');
 
   const sampler = sampleHolders(topo, topo.vip);
+  t.after(() => sampler.stop().then(() => undefined));
   await sleep(1100);
+  const seen = n2.transitions().length;
   const tKill = Date.now();
   await n1.crash();
   sampler.ignore.add('d1'); // a hard kill leaves the VIP on the dead node
-  const m2 = await n2.waitForState('VI_1', 'MASTER', 10_000);
+  const m2 = await n2.waitForState('VI_1', 'MASTER', 10_000, seen);
   const takeoverMs = eventTime(m2) - tKill;
-  await d2.waitForAddr(topo.vip, { timeoutMs: 2000 });
+  await n2.waitForAddr(topo.vip, { timeoutMs: 2000 });
   const mac2 = await macOf(d2);
   const neighOk = await waitFor(async () => (await neighbour(topo.observer, topo.vip))?.lladdr === mac2, 3000, 50);
   await sleep(300);
@@ -101,12 +103,13 @@ test('lvsd trio: the highest of three wins; SIGTERM hands over within Skew_Time 
   await sleep(1200);
   assert.deepEqual(await holders(topo, topo.vip), ['d2']);
   const sampler = sampleHolders(topo, topo.vip, 20);
+  t.after(() => sampler.stop().then(() => undefined));
   const before = nodes[0]!.transitions().length;
   const tStop = Date.now();
   const st = await nodes[1]!.stop();
   const m1 = await nodes[0]!.waitForState('VI_1', 'MASTER', 5000, before);
   const handoverMs = eventTime(m1) - tStop;
-  await d1.waitForAddr(topo.vip, { timeoutMs: 2000 });
+  await nodes[0]!.waitForAddr(topo.vip, { timeoutMs: 2000 });
   await sleep(500);
   const samples = await sampler.stop();
   const file = await cap.stop();
@@ -140,10 +143,11 @@ test('lvsd unicast peers: adverts go to the peer only; a crash moves the VIP', a
   await n2.waitForState('VI_1', 'BACKUP', 5000);
   await sleep(1500);
   assert.equal(n2.state, 'BACKUP', 'the backup hears the unicast adverts');
+  const seen = n2.transitions().length;
   const tKill = Date.now();
   await n1.crash();
-  const m2 = await n2.waitForState('VI_1', 'MASTER', 10_000);
-  await d2.waitForAddr(topo.vip, { timeoutMs: 2000 });
+  const m2 = await n2.waitForState('VI_1', 'MASTER', 10_000, seen);
+  await n2.waitForAddr(topo.vip, { timeoutMs: 2000 });
   const took = eventTime(m2) - tKill;
   await sleep(300);
   const file = await cap.stop();

@@ -54,10 +54,14 @@ class Pair {
     await this.nodes.get(n)!.crash();
     this.nodes.delete(n);
   }
-  async expect(n: 'A' | 'B', state: 'MASTER' | 'BACKUP', step: string, timeoutMs = 6000): Promise<void> {
+  /** Transitions `n` has logged so far (to wait for a later one). */
+  mark(n: 'A' | 'B'): number {
+    return this.nodes.get(n)!.transitions().length;
+  }
+  async expect(n: 'A' | 'B', state: 'MASTER' | 'BACKUP', step: string, timeoutMs = 6000, after = 0): Promise<void> {
     const l = this.nodes.get(n)!;
     try {
-      await l.waitForState('VI_1', state, timeoutMs);
+      await l.waitForState('VI_1', state, timeoutMs, after);
     } catch (e) {
       throw new Error(`${step}: ${n} did not become ${state}: ${(e as Error).message}`);
     }
@@ -118,8 +122,10 @@ test('scenario 1b: A 101 MASTER+nopreempt (cleared), B 100 BACKUP+nopreempt: A t
     await p.holds({ A: 'MASTER', B: 'BACKUP' }, '2. A stays MASTER');
     await p.fail('A');
     await p.expect('B', 'MASTER', '3. A fails');
+    const b = p.mark('B');
     p.start('A');
     await p.expect('A', 'MASTER', '4. A recovers and preempts (its nopreempt was cleared)');
+    await p.expect('B', 'BACKUP', '4. B yields to A', 3000, b);
     await p.holds({ A: 'MASTER', B: 'BACKUP' }, '4. A MASTER, B BACKUP');
     const log = p.nodes.get('A')!.proc.stderr.join('\n');
     assert.match(log, /nopreempt will not work with initial state MASTER/);

@@ -116,6 +116,15 @@ export class Lvsd {
     return this.proc.stop(graceMs);
   }
 
+  /** Waits until `addr` is on this node's host (or absent), naming the node's last log lines on failure. */
+  async waitForAddr(addr: string, opts: { present?: boolean; timeoutMs?: number } = {}): Promise<number> {
+    try {
+      return await this.host.waitForAddr(addr, { intervalMs: 10, ...opts });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; ${this.host.name}'s lvsd said:\n${this.proc.output().split('\n').filter((l) => !l.includes('"vrrp.counter"')).slice(-20).join('\n')}`);
+    }
+  }
+
   get state(): string | undefined {
     return this.transitions().at(-1)?.to as string | undefined;
   }
@@ -142,11 +151,18 @@ export function sampleHolders(topo: { directors: Host[] }, vip: string, interval
   let stop = false;
   const loop = (async () => {
     while (!stop) {
-      const h = (await holders(topo, vip)).filter((n) => !ignore.has(n));
+      let h: string[];
+      try {
+        h = (await holders(topo, vip)).filter((n) => !ignore.has(n));
+      } catch (e) {
+        if (stop) break;
+        throw e;
+      }
       samples.push({ t: Date.now(), holders: h });
       await sleep(intervalMs);
     }
   })();
+  loop.catch(() => undefined); // reported by stop(); never an unhandled rejection
   return {
     samples,
     ignore,

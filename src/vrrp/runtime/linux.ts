@@ -4,7 +4,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { runScript } from '../../exec/run.js';
-import type { AddressManager, Announcer, LinkMonitor } from '../../net/ports.js';
+import { RtnlAddressManager } from '../../net/addresses.js';
+import { PacketAnnouncer } from '../../net/announce.js';
+import { RtnlLinkMonitor } from '../../net/links.js';
+import type { AddressManager, LinkMonitor } from '../../net/ports.js';
 import { LinuxVrrpSocketFactory } from '../../net/vrrp-socket.js';
 import { canonicalAddr, isIpv6LinkLocal } from '../addr.js';
 import type { InterfaceAddresses } from '../from-config.js';
@@ -26,27 +29,6 @@ export const nodeFiles: FileAccess = {
   },
 };
 
-type Ctor<T> = new (...args: never[]) => T;
-
-/**
- * The kernel-edge module `file` of src/net, and its exported class that has `methods`. Loaded at run
- * time so the runtime does not depend on the module's export names.
- */
-async function portClass<T>(file: string, methods: string[]): Promise<Ctor<T>> {
-  const mod = (await import(new URL(`../../net/${file}`, import.meta.url).href)) as Record<string, unknown>;
-  for (const v of Object.values(mod)) {
-    if (typeof v !== 'function' || !v.prototype) continue;
-    const proto = v.prototype as Record<string, unknown>;
-    if (methods.every((m) => typeof proto[m] === 'function')) return v as Ctor<T>;
-  }
-  throw new Error(`src/net/${file} exports no class with ${methods.join(', ')}`);
-}
-
-/** What a port class may need to close (netlink sockets). */
-interface Closable {
-  close?: () => void;
-}
-
 export interface LinuxPorts extends VrrpNodePorts {
   addresses: AddressManager;
   links: LinkMonitor;
@@ -56,21 +38,14 @@ export interface LinuxPorts extends VrrpNodePorts {
 
 /** Open the Linux ports. Throws when the native shim is missing or netlink cannot be opened. */
 export async function linuxPorts(): Promise<LinuxPorts> {
-  const [Addr, Ann, Links] = await Promise.all([
-    portClass<AddressManager & Closable>('addresses.js', ['add', 'remove', 'list']),
-    portClass<Announcer & Closable>('announce.js', ['garp', 'unsolicitedNa']),
-    portClass<LinkMonitor>('links.js', ['get', 'onChange', 'close']),
-  ]);
-  const made: Closable[] = [];
+  const made: { close(): void }[] = [];
   try {
-    const addresses = new Addr();
+    const addresses = new RtnlAddressManager();
     made.push(addresses);
-    const announcer = new Ann();
+    const announcer = new PacketAnnouncer();
     made.push(announcer);
-    const links = new Links() as LinkMonitor & { ready?: Promise<void>; start?: () => Promise<void> };
+    const links = await RtnlLinkMonitor.open();
     made.push(links);
-    if (typeof links.start === 'function') await links.start();
-    else if (links.ready) await links.ready;
     return {
       sockets: new LinuxVrrpSocketFactory(),
       addresses,
@@ -80,11 +55,11 @@ export async function linuxPorts(): Promise<LinuxPorts> {
       runScript,
       files: nodeFiles,
       close() {
-        for (const m of made) m.close?.();
+        for (const m of made) m.close();
       },
     };
   } catch (e) {
-    for (const m of made) m.close?.();
+    for (const m of made) m.close();
     throw e;
   }
 }
