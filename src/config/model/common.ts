@@ -34,7 +34,10 @@ export function Seconds(description: string, opts: { minimum?: number; maximum?:
 /** A command line run by lvsd (notify scripts, check scripts), with an optional user and group. */
 export const Command = Obj(
   {
-    command: Type.String({ minLength: 1, description: 'command line; the first word is the program' }),
+    // keepalived.conf writes it quoted: no double quote or line break, no white space at either
+    // end, no backslash at the end (it would escape the closing quote), and not a lone brace
+    // (keepalived closes the block on a quoted `}`).
+    command: Type.String({ minLength: 1, pattern: '^(?:[^"\\s{}\\\\]|[^"\\s][^"\\n\\r]*[^"\\s\\\\])$', description: 'command line; the first word is the program' }),
     user: Opt(Type.String({ ...Fmt.word, description: 'run as this user (default: script_user)' })),
     group: Opt(Type.String({ ...Fmt.word, description: "run with this group (default: the user's group)" })),
   },

@@ -107,4 +107,5 @@ test('suggest finds close keywords only', () => {
   assert.equal(suggest('preemtp_delay', known), 'preempt_delay');
   assert.equal(suggest('autp_pass', known), 'auth_pass');
   assert.equal(suggest('completely_else', known), undefined);
+  assert.equal(suggest('scirpt', ['script', 'interval', 'weight']), 'script');
 });
