@@ -70,3 +70,61 @@ export function tokenize(text: string, file: string, line: number, colOffset = 1
   }
   return tokens;
 }
+
+/** Character classes of the fast path: 0 a word character, 1 white space, 2 a brace, 3 general path. */
+const WORD = 0;
+const BLANK = 1;
+const BRACE = 2;
+const CLASS = new Uint8Array(128);
+for (const c of [9, 10, 11, 12, 13, 32]) CLASS[c] = BLANK; // ASCII white space as \s sees it
+CLASS[123] = BRACE;
+CLASS[125] = BRACE;
+// Quotes, escapes, comments and $definitions; anything beyond ASCII (Unicode white space) too.
+for (const c of '"\\#!$') CLASS[c.charCodeAt(0)] = 3;
+CLASS[127] = 3;
+
+function classOf(c: number): number {
+  return c < 128 ? (CLASS[c] as number) : 3;
+}
+
+/**
+ * The common case of `tokenize(stripComment(line))` without building the line: a line of plain
+ * ASCII words and braces, with no quote, backslash, comment, `$`, and no `@` or `~` first. Appends
+ * its tokens to `out` (columns counted from `start`) and returns true; returns false, leaving `out`
+ * as it was, when the line needs the general path. `end` excludes the newline (and a final CR).
+ */
+export function scanPlainLine(text: string, start: number, end: number, file: string, line: number, out: Token[]): boolean {
+  const before = out.length;
+  let i = start;
+  while (i < end && classOf(text.charCodeAt(i)) === BLANK) i++;
+  if (i < end) {
+    const c0 = text.charCodeAt(i);
+    if (c0 === 64 /* @ */ || c0 === 126 /* ~ */) return false;
+  }
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    const k = classOf(c);
+    if (k === BLANK) {
+      i++;
+    } else if (k === BRACE) {
+      out.push(new LazyToken(c === 123 ? '{' : '}', file, line, i - start + 1, false));
+      i++;
+    } else if (k === WORD) {
+      const from = i;
+      let d = WORD;
+      for (i++; i < end; i++) {
+        d = classOf(text.charCodeAt(i));
+        if (d !== WORD) break;
+      }
+      if (d === 3) break;
+      out.push(new LazyToken(text.slice(from, i), file, line, from - start + 1, false));
+    } else {
+      break;
+    }
+  }
+  if (i < end) {
+    out.length = before;
+    return false;
+  }
+  return true;
+}

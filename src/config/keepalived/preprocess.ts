@@ -4,7 +4,7 @@
 // `~SEQ(var,start,step,end)` repetition and `include <glob>` relative to the including file.
 import { ConfigError, Diagnostics } from '../diagnostics.js';
 import type { SourceLoc, Token } from '../source.js';
-import { stripComment, tokenize } from './lexer.js';
+import { scanPlainLine, stripComment, tokenize } from './lexer.js';
 
 /** The file access the preprocessor needs; `nodeFileSystem` (fs.ts) is the real one. */
 export interface ConfigFileSystem {
@@ -44,13 +44,17 @@ export class Preprocessor {
   private readonly out: LogicalLine[] = [];
   private emitted = 0;
   private readonly includeStack: string[] = [];
+  /** Tokens of the line being read by the fast path; handed to the sink, which must not keep the array. */
+  private readonly scratch: Token[] = [];
+  private readonly scratchLine: LogicalLine = { tokens: this.scratch };
   private readonly maxLines: number;
   /** Files read, in order (for reload diffing and `dump-config`). */
   readonly files: string[] = [];
 
   /**
    * With a `sink`, each logical line is handed to it as soon as it is read (and `run` returns
-   * an empty list); without one, `run` returns all lines.
+   * an empty list); without one, `run` returns all lines. The sink may keep the tokens but not
+   * the line object or its array, which are reused for the next line.
    */
   constructor(
     private readonly fs: ConfigFileSystem,
@@ -114,14 +118,24 @@ export class Preprocessor {
     let pos = 0;
     let lineNo = 0;
     const n = text.length;
+    const scratch = this.scratch;
     while (pos < n) {
       let nl = text.indexOf('\n', pos);
       if (nl < 0) nl = n;
-      let rawLine = text.slice(pos, nl);
+      const start = pos;
+      let end = nl;
       pos = nl + 1;
       lineNo++;
-      if (rawLine.charCodeAt(rawLine.length - 1) === 13 /* \r */) rawLine = rawLine.slice(0, -1);
-      const stripped = stripComment(rawLine);
+      if (end > start && text.charCodeAt(end - 1) === 13 /* \r */) end--;
+      if (!pendingDef) {
+        // Most lines are plain words and braces: tokens straight from the file text.
+        scratch.length = 0;
+        if (scanPlainLine(text, start, end, file, lineNo, scratch)) {
+          if (scratch.length) this.emit(scratch, undefined);
+          continue;
+        }
+      }
+      const stripped = stripComment(text.slice(start, end));
       const lead = stripped.text.search(/\S/);
       if (stripped.unterminatedQuote) {
         this.diags.error('unterminated-quote', 'unterminated quote', { file, line: lineNo, col: lead + 1 });
@@ -188,15 +202,26 @@ export class Preprocessor {
       }
     }
     const tokens = tokenize(text, loc.file, loc.line, loc.col);
-    if (tokens.length === 2 && tokens[0]?.text === 'include' && !tokens[0].quoted) {
-      this.include((tokens[1] as Token).text, loc);
+    if (tokens.length) this.emit(tokens, loc);
+  }
+
+  /**
+   * One line's tokens (at least one): an include, or a line for the sink. `loc` is where the line
+   * starts, undefined when it starts with its first token; `tokens` may be the reused scratch array.
+   */
+  private emit(tokens: Token[], loc: SourceLoc | undefined): void {
+    const first = tokens[0] as Token;
+    if (tokens.length === 2 && first.text === 'include' && !first.quoted) {
+      this.include((tokens[1] as Token).text, loc ?? lineLoc(first));
       return;
     }
-    if (tokens.length === 0) return;
     if (++this.emitted > this.maxLines) {
-      throw new ConfigError('too-large', `configuration expands to more than ${this.maxLines} lines`, loc);
+      throw new ConfigError('too-large', `configuration expands to more than ${this.maxLines} lines`, loc ?? lineLoc(first));
     }
-    if (this.sink) this.sink({ tokens });
+    if (tokens === this.scratch) {
+      if (this.sink) this.sink(this.scratchLine);
+      else this.out.push({ tokens: tokens.slice() });
+    } else if (this.sink) this.sink({ tokens });
     else this.out.push({ tokens });
   }
 
@@ -285,4 +310,8 @@ export class Preprocessor {
     if (prev) this.defs.set(v, prev);
     else this.defs.delete(v);
   }
+}
+
+function lineLoc(t: Token): SourceLoc {
+  return { file: t.loc.file, line: t.loc.line, col: t.loc.col };
 }

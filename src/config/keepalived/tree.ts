@@ -44,12 +44,16 @@ export class TreeBuilder {
     }
   }
 
+  /** One line's tokens; the array itself is not kept (the preprocessor reuses it). */
   push(line: LogicalLine): void {
-    let cur: Stmt | undefined;
-    for (const tok of line.tokens) {
+    const tokens = line.tokens;
+    const n = tokens.length;
+    let i = 0;
+    while (i < n) {
+      const tok = tokens[i] as Token;
       const top = this.stack[this.stack.length - 1] as Frame;
       if (!tok.quoted && tok.text === '{') {
-        cur = undefined;
+        i++;
         const last = this.lastStmt;
         if (!last || last.block) {
           this.diags.error('unexpected-brace', "unexpected '{' with no keyword before it", tok.loc);
@@ -66,7 +70,7 @@ export class TreeBuilder {
         continue;
       }
       if (!tok.quoted && tok.text === '}') {
-        cur = undefined;
+        i++;
         this.lastStmt = undefined;
         if (this.stack.length === 1) {
           this.diags.error('extra-brace', "extra '}' with no block open", tok.loc);
@@ -76,18 +80,19 @@ export class TreeBuilder {
         if (this.stack.length === 1) this.flushTop();
         continue;
       }
-      if (!cur) {
-        cur = { kw: tok, args: [] };
-        if (this.stack.length === 1) {
-          this.flushTop();
-          this.pendingTop = cur;
-        } else {
-          top.children.push(cur);
-        }
-        this.lastStmt = cur;
+      // A statement: this keyword and its arguments up to the next brace or the end of the line,
+      // in an array of exactly that size.
+      let j = i + 1;
+      while (j < n && !isBrace(tokens[j] as Token)) j++;
+      const cur: Stmt = { kw: tok, args: j === i + 1 ? [] : tokens.slice(i + 1, j) };
+      if (this.stack.length === 1) {
+        this.flushTop();
+        this.pendingTop = cur;
       } else {
-        cur.args.push(tok);
+        top.children.push(cur);
       }
+      this.lastStmt = cur;
+      i = j;
     }
   }
 
@@ -108,6 +113,10 @@ export class TreeBuilder {
     }
     this.flushTop();
   }
+}
+
+function isBrace(t: Token): boolean {
+  return !t.quoted && (t.text === '{' || t.text === '}');
 }
 
 export function buildTree(lines: readonly LogicalLine[], diags: Diagnostics): Stmt[] {
