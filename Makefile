@@ -23,6 +23,16 @@ build: deps
 	@$(MAKE) --no-print-directory $(NATIVE)
 	@npx tsc -p tsconfig.json
 	@chmod +x dist/src/cli/main.js
+	@$(MAKE) --no-print-directory $(BUNDLE)
+
+# The `lvsd` program operators run: the CLI bundled into one file (starts in about half the
+# time of ~150 separate modules). Native modules stay outside the bundle.
+BUNDLE = dist/src/cli/lvsd.mjs
+$(BUNDLE): $(shell find src -name '*.ts') package.json
+	@npx esbuild src/cli/main.ts --bundle --platform=node --format=esm --target=node20 \
+	  --outfile=$(BUNDLE) --external:netlink --log-level=warning \
+	  "--banner:js=import { createRequire as __lvsdRequire } from 'node:module'; const require = __lvsdRequire(import.meta.url);"
+	@chmod +x $(BUNDLE)
 
 # Every suite: unit (pure), namespaces (root), UML (IPVS kernel). One runner, one summary.
 # A file whose tests are done but which keeps a handle open must not hang the run

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // CLI layer: `lvsd` entry point; dispatches to a subcommand, maps errors to exit codes.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../util/paths.js';
 import { UsageError, formatFlags } from './args.js';
 import { EXIT, type Io } from './command.js';
-import { commands } from './commands/index.js';
+import { commandLoaders, loadAllCommands } from './commands/index.js';
+import type { Command } from './command.js';
 
 const io: Io = {
   out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
@@ -11,13 +14,13 @@ const io: Io = {
 };
 
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
     version: string;
   };
   return pkg.version;
 }
 
-function mainUsage(): string {
+function mainUsage(commands: Command[]): string {
   const width = Math.max(...commands.map((c) => c.name.length), 8);
   return [
     'usage: lvsd <command> [options]',
@@ -33,23 +36,25 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const target = name === 'help' ? rest[0] : undefined;
-    const cmd = target ? commands.find((c) => c.name === target) : undefined;
-    if (target && !cmd) {
-      io.err(`lvsd: unknown command '${target}'\n\n${mainUsage()}`);
+    const load = target ? commandLoaders.get(target) : undefined;
+    if (target && !load) {
+      io.err(`lvsd: unknown command '${target}'\n\n${mainUsage(await loadAllCommands())}`);
       return EXIT.USAGE;
     }
-    io.out(cmd ? `${cmd.usage}\n\n${formatFlags(cmd.flags)}` : mainUsage());
+    const cmd = load ? await load() : undefined;
+    io.out(cmd ? `${cmd.usage}\n\n${formatFlags(cmd.flags)}` : mainUsage(await loadAllCommands()));
     return name === undefined ? EXIT.USAGE : EXIT.OK;
   }
   if (name === '--version' || name === '-V' || name === 'version') {
     io.out(`lvsd ${version()}`);
     return EXIT.OK;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
-    io.err(`lvsd: unknown command '${name}'\n\n${mainUsage()}`);
+  const load = commandLoaders.get(name);
+  if (!load) {
+    io.err(`lvsd: unknown command '${name}'\n\n${mainUsage(await loadAllCommands())}`);
     return EXIT.USAGE;
   }
+  const cmd = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(`${cmd.usage}\n\n${formatFlags(cmd.flags)}`);
     return EXIT.OK;
@@ -69,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
 
 // Run when executed as a program (not when imported by tests).
 const invoked = process.argv[1] ?? '';
-if (invoked.endsWith('/cli/main.js') || invoked.endsWith('/lvsd')) {
+if (invoked.endsWith('/cli/main.js') || invoked.endsWith('/cli/lvsd.mjs') || invoked.endsWith('/lvsd')) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -1,7 +1,8 @@
 // Kernel edge: loads the native socket shim (native/lvsd_net.c) and types its functions.
 // Loaded on first use, so modules that only need the pure parts import without it.
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../util/paths.js';
 import { NetError } from './errors.js';
 
 export interface Cmsg {
@@ -41,8 +42,8 @@ export interface NativeNet {
   withNetns<T>(path: string, fn: () => T): T;
 }
 
-/** Where `make build` puts the shim, relative to this module (three levels up from dist/src/net is the repo root). */
-export const ADDON_PATH = fileURLToPath(new URL('../../../native/build/Release/lvsd_net.node', import.meta.url));
+/** Where `make build` puts the shim, under the package root (right in the per-file build and the bundle). */
+export const ADDON_PATH = join(packageRoot(), 'native', 'build', 'Release', 'lvsd_net.node');
 
 let cached: NativeNet | undefined;
 

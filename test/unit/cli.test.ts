@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { repoRoot } from '../util/env.js';
 
 const root = repoRoot();
-const main = join(root, 'dist', 'src', 'cli', 'main.js');
+// The bundled program operators run (package.json bin).
+const main = join(root, 'dist', 'src', 'cli', 'lvsd.mjs');
 const seeds = join(root, 'test', 'fixtures', 'keepalived-seeds');
 
 function lvsd(...args: string[]) {
