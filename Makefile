@@ -46,7 +46,7 @@ test-unit: build
 	@$(NODE) --test --test-force-exit $(UNIT_TESTS)
 
 lab: build
-	@$(NODE) dist/src/cli/main.js lab
+	@$(NODE) dist/test/lab/demo/main.js
 
 # Benchmarks (not part of `make test`): each prints lvsd's figures beside keepalived's.
 bench-config: build
