@@ -1,5 +1,6 @@
 // Benchmark: parse a generated keepalived.conf of 10,000 virtual servers x 10 real servers with
-// `lvsd check-config` and with `keepalived -t`, in the same run; print times, ratio and peak memory.
+// `lvsd check-config` and with `keepalived -t`, in the same run; print wall and CPU (user + system)
+// times, their ratios and peak memory. On a shared machine the CPU ratio is the fairer one.
 // Usage: node dist/bench/config-parse.js [--vs N] [--rs N] [--runs N]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -47,15 +48,17 @@ export function generate(nVs: number, nRs: number): string {
 
 interface Run {
   seconds: number;
+  /** User + system CPU seconds. */
+  cpu: number;
   maxRssKb: number;
   status: number | null;
 }
 
 function timed(argv: string[]): Run {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...argv], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const last = (r.stderr.trim().split('\n').pop() ?? '').trim();
-  const [s, kb] = last.split(' ').map(Number);
-  return { seconds: s ?? NaN, maxRssKb: kb ?? NaN, status: r.status };
+  const [s, kb, user, sys] = last.split(' ').map(Number);
+  return { seconds: s ?? NaN, cpu: (user ?? NaN) + (sys ?? NaN), maxRssKb: kb ?? NaN, status: r.status };
 }
 
 function median(xs: number[]): number {
@@ -89,14 +92,16 @@ function main(): void {
       name,
       med: median(rs.map((r) => r.seconds)),
       min: Math.min(...rs.map((r) => r.seconds)),
+      cpu: median(rs.map((r) => r.cpu)),
       rss: Math.max(...rs.map((r) => r.maxRssKb)) / 1024,
       status: rs.map((r) => r.status).join(','),
     }));
-    console.log('tool                 median_s  min_s   peak_rss_MB  exit');
-    for (const r of rows) console.log(`${r.name.padEnd(20)} ${r.med.toFixed(2).padStart(8)} ${r.min.toFixed(2).padStart(6)} ${r.rss.toFixed(0).padStart(12)}  ${r.status}`);
+    console.log('tool                 median_s  min_s  median_cpu_s  peak_rss_MB  exit');
+    for (const r of rows) console.log(`${r.name.padEnd(20)} ${r.med.toFixed(2).padStart(8)} ${r.min.toFixed(2).padStart(6)} ${r.cpu.toFixed(2).padStart(13)} ${r.rss.toFixed(0).padStart(12)}  ${r.status}`);
     const k = rows[0] as (typeof rows)[number];
     const l = rows[1] as (typeof rows)[number];
     console.log(`ratio lvsd/keepalived (median): ${(l.med / k.med).toFixed(2)}  (target <= 1.5; lvsd peak RSS target < 300 MB: ${l.rss.toFixed(0)} MB)`);
+    console.log(`ratio lvsd/keepalived (median CPU): ${(l.cpu / k.cpu).toFixed(2)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
