@@ -57,7 +57,7 @@ async function hostSteps(results: StepResult[]): Promise<string[]> {
     results.push(r2);
     if (r2.status === 'PASS' && st.a && st.b) {
       const vs = st as VrrpState;
-      results.push(await step(3, "Director A crashes (SIGKILL of its process group): B takes VIP1 over, GARP, A comes back", 'crash, takeover, GARP, preempt', (say) => takeoverStep(t, say, vs, {})));
+      results.push(await step(3, "Director A crashes (SIGKILL of its process group): B takes VIP1 over, GARP, A comes back", 'crash, takeover, GARP, preempt', (say) => takeoverStep(t, say, vs)));
     } else {
       results.push(notRun(3, 'crash, takeover, GARP, preempt', 'step 2 did not pass'));
     }

@@ -133,7 +133,12 @@ async function main(): Promise<number> {
         : checks === 'cli'
           ? '`lvsd run --check-only -f director-a.conf`'
           : `${checks} -f director-a.conf (runCheckOnly outside the CLI)`;
-    s4.say(`IPVS programmed by ${how}, ${seconds(programMs)} after its process started (node start-up included):\n${describeTable(table.read())}`);
+    s4.say(`IPVS programmed by ${how}, ${seconds(programMs)} after its process started (node start-up and module loading included, on UML's one vCPU):\n${describeTable(table.read())}`);
+    if (checks === 'none') {
+      const line = await ipvs.waitForLine(/^\{"ops":/, 5000, 'stdout');
+      const r = JSON.parse(line) as { ops: string[]; failed: number };
+      s4.say(`the reconciler's netlink operations (${r.ops.length}, ${r.failed} failed):\n${r.ops.map((o) => `  ${o}`).join('\n')}`);
+    }
     await vrrp.waitForState('VI_1', 'MASTER', 20_000);
     await vrrp.waitForState('VI_2', 'MASTER', 20_000);
     await A.waitForAddr(VIP1, { timeoutMs: 3000 });
