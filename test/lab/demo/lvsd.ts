@@ -8,8 +8,11 @@ import { run, waitFor, type LabProcess } from '../proc.js';
 
 /** The build this file belongs to (dist/ under `make lab`). */
 export const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-/** `lvsd` of this build. */
-export const LVSD_MAIN = join(DIST, 'src', 'cli', 'main.js');
+/**
+ * `lvsd` of this build: the bundled program operators run (`make build` makes it), else the
+ * per-file entry point of the same sources.
+ */
+export const LVSD_MAIN = [join(DIST, 'src', 'cli', 'lvsd.mjs'), join(DIST, 'src', 'cli', 'main.js')].find((f) => existsSync(f)) ?? join(DIST, 'src', 'cli', 'main.js');
 
 /** The repository root: the folder above the build that holds package.json. */
 export function repoDir(): string {

@@ -5,12 +5,13 @@
 // `lvsd ipvsadm` matches ipvsadm; health checks when `lvsd run --check-only` exists. Exit 0 only if
 // every step that ran passed. Everything it starts is removed at the end, on failure and on Ctrl-C.
 //   node dist/test/lab/demo/main.js
+import { relative } from 'node:path';
 import { Lab, listNamespaces, NS_PREFIX } from '../netns.js';
 import { suiteId } from '../proc.js';
 import { lvs, type LvsTopology } from '../topologies.js';
 import { isRoot, which } from '../../util/env.js';
 import { checkConfigStep, electionStep, stopDirectors, takeoverStep, VIP1, VIP2, type Say, type StepOutcome, type VrrpState } from './host-steps.js';
-import { checkOnlyWired } from './lvsd.js';
+import { checkOnlyWired, LVSD_MAIN, repoDir } from './lvsd.js';
 import { detail, exitCode, report, stepFooter, stepHeader, type StepResult } from './report.js';
 import { runUmlSteps } from './uml-run.js';
 
@@ -102,6 +103,7 @@ async function main(): Promise<number> {
   out('configuration: test/lab/demo/conf/director-a.conf and director-b.conf, the dual-master LVS pair of');
   out(`  configs/dual-master/ on the lab's addresses: VI_1 (VRID 50) ${VIP1}, A priority 150, B 100;`);
   out(`  VI_2 (VRID 51) ${VIP2}, A 100, B 150; advert_int 1; LVS-DR, wrr, HTTP_GET, a sorry server`);
+  out(`lvsd: ${relative(repoDir(), LVSD_MAIN)} (this build)`);
   out('');
 
   const results: StepResult[] = [];
