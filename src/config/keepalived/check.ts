@@ -26,10 +26,12 @@ function setField(ctx: ParseContext, t: Rec, field: string, v: unknown, s: Stmt)
   if (v !== undefined) ctx.set(t, field, v, s);
 }
 export function timerKw(field: string, min = 0, max = TIMER_MAX): KeywordSpec<Rec> {
-  return { handle: (s, t, ctx) => setField(ctx, t, field, ctx.seconds(ctx.arg(s), s.kw.text, { min, max }), s) };
+  const limits = { min, max };
+  return { handle: (s, t, ctx) => setField(ctx, t, field, ctx.seconds(ctx.arg(s), s.kw.text, limits), s) };
 }
 export function intKw(field: string, min: number, max: number): KeywordSpec<Rec> {
-  return { handle: (s, t, ctx) => setField(ctx, t, field, ctx.int(ctx.arg(s), s.kw.text, { min, max }), s) };
+  const limits = { min, max };
+  return { handle: (s, t, ctx) => setField(ctx, t, field, ctx.int(ctx.arg(s), s.kw.text, limits), s) };
 }
 export function boolKw(field: string): KeywordSpec<Rec> {
   return { handle: (s, t, ctx) => (ctx.arity(s, 0, 1) ? setField(ctx, t, field, ctx.bool(s), s) : undefined) };
@@ -318,7 +320,9 @@ function checkerBlock(type: CheckerType, notSupported?: string): KeywordSpec<Rea
       const c = { type } as Checker;
       ctx.at(c, '', s.kw.loc);
       ctx.walk(s.block, tables[type], c as unknown as Rec, type);
-      rs.checkers.push(c);
+      // An array literal of the one checker most real servers have: a pushed one has room for 17.
+      if (rs.checkers.length) rs.checkers.push(c);
+      else rs.checkers = [c];
     },
   };
 }

@@ -20,6 +20,9 @@ export interface KeywordSpec<T> {
 
 export type KeywordTable<T> = Record<string, KeywordSpec<T>>;
 
+/** Where statements are, for messages: a text, or a function making it (only when a message needs it). */
+export type Where = string | (() => string);
+
 /** Optimal string alignment distance: edits, plus a swap of two neighbouring letters ("scirpt"). */
 export function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
@@ -71,11 +74,12 @@ export class ParseContext {
    * Walk a list of statements against a keyword table. Unknown keywords are warnings (keepalived
    * carries on too), with a suggestion when one is close; their blocks are skipped.
    */
-  walk<T>(stmts: readonly Stmt[] | undefined, table: KeywordTable<T>, target: T, where: string): void {
-    for (const s of stmts ?? []) this.dispatch(s, table, target, where);
+  walk<T>(stmts: readonly Stmt[] | undefined, table: KeywordTable<T>, target: T, where: Where): void {
+    if (!stmts) return;
+    for (let i = 0; i < stmts.length; i++) this.dispatch(stmts[i] as Stmt, table, target, where);
   }
 
-  dispatch<T>(s: Stmt, table: KeywordTable<T>, target: T, where: string): void {
+  dispatch<T>(s: Stmt, table: KeywordTable<T>, target: T, where: Where): void {
     const name = s.kw.text;
     let spec = Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
     if (!spec) {
@@ -90,7 +94,8 @@ export class ParseContext {
         if (close) hint = ` (did you mean '${close}'?)`;
       }
       const skipped = s.block ? '; its block is ignored' : '';
-      this.diags.warn('unknown-keyword', `unknown keyword '${name}' in ${where}${hint ?? ''}${skipped}`, s.kw.loc);
+      const place = typeof where === 'string' ? where : where();
+      this.diags.warn('unknown-keyword', `unknown keyword '${name}' in ${place}${hint ?? ''}${skipped}`, s.kw.loc);
       return;
     }
     if (spec.deprecatedFor) {
@@ -155,40 +160,44 @@ export class ParseContext {
     return this.arity(s, 1) ? (s.args[0] as Token) : undefined;
   }
 
-  int(tok: Token | undefined, what: string, o: IntOpts = {}): number | undefined {
+  int(tok: Token | undefined, what: string, o: IntOpts = NO_LIMITS): number | undefined {
     if (!tok) return undefined;
+    const v = smallDecimal(tok.text);
+    if (v >= 0) return this.range(v, tok, what, o.min, o.max);
     const t = tok.text.trim();
     if (!/^[+-]?\d+$/.test(t)) {
       this.diags.error('invalid-number', `${what}: '${tok.text}' is not a whole number`, tok.loc);
       return undefined;
     }
-    return this.range(Number(t), tok, what, o);
+    return this.range(Number(t), tok, what, o.min, o.max);
   }
 
   /** A decimal number (keepalived's read_double). */
-  num(tok: Token | undefined, what: string, o: IntOpts = {}): number | undefined {
+  num(tok: Token | undefined, what: string, o: IntOpts = NO_LIMITS): number | undefined {
+    return this.decimal(tok, what, o.min, o.max);
+  }
+
+  /** keepalived TIMER: seconds, fractions allowed (microsecond resolution). */
+  seconds(tok: Token | undefined, what: string, o: IntOpts = NO_LIMITS): number | undefined {
+    const v = this.decimal(tok, what, o.min ?? 0, o.max);
+    return v === undefined ? undefined : Math.round(v * 1e6) / 1e6;
+  }
+
+  private decimal(tok: Token | undefined, what: string, min: number | undefined, max: number | undefined): number | undefined {
     if (!tok) return undefined;
+    const v = smallDecimal(tok.text);
+    if (v >= 0) return this.range(v, tok, what, min, max);
     const t = tok.text.trim();
     if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(t)) {
       this.diags.error('invalid-number', `${what}: '${tok.text}' is not a number`, tok.loc);
       return undefined;
     }
-    return this.range(Number(t), tok, what, o);
+    return this.range(Number(t), tok, what, min, max);
   }
 
-  /** keepalived TIMER: seconds, fractions allowed (microsecond resolution). */
-  seconds(tok: Token | undefined, what: string, o: IntOpts = {}): number | undefined {
-    const v = this.num(tok, what, { min: o.min ?? 0, ...(o.max !== undefined ? { max: o.max } : {}) });
-    return v === undefined ? undefined : Math.round(v * 1e6) / 1e6;
-  }
-
-  private range(v: number, tok: Token, what: string, o: IntOpts): number | undefined {
-    if ((o.min !== undefined && v < o.min) || (o.max !== undefined && v > o.max)) {
-      this.diags.error(
-        'out-of-range',
-        `${what} ${tok.text} is out of range [${o.min ?? '-inf'}, ${o.max ?? 'inf'}]`,
-        tok.loc,
-      );
+  private range(v: number, tok: Token, what: string, min: number | undefined, max: number | undefined): number | undefined {
+    if ((min !== undefined && v < min) || (max !== undefined && v > max)) {
+      this.diags.error('out-of-range', `${what} ${tok.text} is out of range [${min ?? '-inf'}, ${max ?? 'inf'}]`, tok.loc);
       return undefined;
     }
     return v;
@@ -239,8 +248,27 @@ export class ParseContext {
   }
 
   port(tok: Token | undefined, what: string): number | undefined {
-    return this.int(tok, what, { min: 0, max: 65535 });
+    return this.int(tok, what, PORT_RANGE);
   }
+}
+
+const NO_LIMITS: IntOpts = {};
+const PORT_RANGE: IntOpts = { min: 0, max: 65535 };
+
+/**
+ * The value of a plain run of 1 to 9 ASCII digits (what nearly every number in a configuration
+ * is), else -1 for the general path. Same value as Number() of the text.
+ */
+function smallDecimal(t: string): number {
+  const n = t.length;
+  if (n === 0 || n > 9) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = t.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
 }
 
 /** Canonical text of an IPv4 / IPv6 address, or undefined if it is not one. Pure (no node:net). */

@@ -208,5 +208,6 @@ export function readStatusCodes(s: Stmt, ctx: ParseContext): StatusRange[] {
     out.push({ from, to });
     if (from > to) ctx.diags.error('status-code-reversed', `status_code: range '${t.text}' ends below its start; it is ignored`, t.loc);
   }
-  return out;
+  // Exactly as long as it is: a pushed array has room for 17.
+  return out.slice();
 }

@@ -47,6 +47,10 @@ function commandKw(field: string): KeywordSpec<Rec> {
   };
 }
 
+function argText(s: Stmt): string {
+  return s.args.map((t) => t.text).join(' ');
+}
+
 /** `<address> [port]` of real_server and sorry_server. */
 function addressPort(s: Stmt, ctx: ParseContext, what: string): { address: string; port?: number } | undefined {
   if (!ctx.arity(s, 1, 2)) return undefined;
@@ -164,7 +168,7 @@ const virtualServerTable: KeywordTable<Rec> = {
       // A literal, not a spread: objects built by spreading each get a hidden class of their own.
       const rs: RealServer = ap.port === undefined ? { address: ap.address, checkers: [] } : { address: ap.address, port: ap.port, checkers: [] };
       ctx.at(rs, '', s.kw.loc);
-      ctx.walk(s.block, realServerTable, rs as unknown as Rec, `real_server ${s.args.map((t) => t.text).join(' ')}`);
+      ctx.walk(s.block, realServerTable, rs as unknown as Rec, () => `real_server ${argText(s)}`);
       (vs as unknown as VirtualServerOptions).real_servers.push(rs);
     },
   },
@@ -192,7 +196,7 @@ function virtualServer(s: Stmt, m: ConfigModel, ctx: ParseContext): void {
   }
   if (!vs) return;
   ctx.at(vs, '', s.kw.loc);
-  ctx.walk(s.block, virtualServerTable, vs as unknown as Rec, `virtual_server ${s.args.map((t) => t.text).join(' ')}`);
+  ctx.walk(s.block, virtualServerTable, vs as unknown as Rec, () => `virtual_server ${argText(s)}`);
   m.virtual_servers.push(vs);
 }
 
