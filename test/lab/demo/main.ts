@@ -5,6 +5,9 @@
 // `lvsd ipvsadm` matches ipvsadm; health checks when `lvsd run --check-only` exists. Exit 0 only if
 // every step that ran passed. Everything it starts is removed at the end, on failure and on Ctrl-C.
 //   node dist/test/lab/demo/main.js
+// LVSD_DEMO_CHECK_ONLY_ENTRY=FILE.js runs steps 4-5 with that entry point (taking `-f CONF`) in place
+// of `lvsd run --check-only`, to try the health-check step before the CLI offers it; the output
+// names the entry point. LVSD_TIMING_TOLERANCE_MS changes the slack on the takeover bound (300).
 import { relative } from 'node:path';
 import { Lab, listNamespaces, NS_PREFIX } from '../netns.js';
 import { suiteId } from '../proc.js';

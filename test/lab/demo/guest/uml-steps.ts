@@ -124,8 +124,7 @@ async function main(): Promise<number> {
         : A.spawn(checks === 'cli' ? lvsdArgv(['run', '--check-only', '-f', conf, '--log-level', 'info']) : [process.execPath, checks, '-f', conf, '--log-level', 'info'], { name: 'A: lvsd checks' });
     const rsAll = [topo.rsAddr(0), topo.rsAddr(1)];
     // Timed from the start of the process: node's start-up (about 1.2 s in UML) included.
-    const programming = table.until((t) => both(t, rsAll), 30_000);
-    const programMs = await programming;
+    const programMs = await table.until((t) => both(t, rsAll), 30_000);
     if (programMs === undefined) throw new Error(`IPVS table not programmed within 30 s:\n${describeTable(table.read())}\n${ipvs.output()}`);
     const how =
       checks === 'none'
@@ -170,7 +169,11 @@ async function main(): Promise<number> {
   } finally {
     // Graceful stops: lvsd removes the services it programmed and the VIPs it added.
     for (const [what, p] of [['IPVS', ipvs], ['VRRP', vrrp?.proc]] as const) {
-      if (!p?.alive) continue;
+      if (!p) continue;
+      if (!p.alive) {
+        cleanup.push(`${what} process had exited before the stop (${p.exitStatus?.signal ?? p.exitStatus?.code}):\n${p.output().split('\n').slice(-8).join('\n')}`);
+        continue;
+      }
       const st = await p.stop(8000);
       if (st.code !== 0) cleanup.push(`${what} process exited ${st.signal ?? st.code} on SIGTERM`);
     }
