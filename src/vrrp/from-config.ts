@@ -253,6 +253,14 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
     unicastFaultNoPeer: r.unicast_fault_no_peer,
   };
   if (sg) out.syncGroup = sg.name;
+  if (!r.accept && !r.address_owner) {
+    // RFC 5798 §6.4.3 Accept_Mode False: a master must not accept packets for the VIPs. keepalived does it
+    // with firewall rules (vrrp_iptables / nftables); lvsd installs none yet.
+    warn('not-enforced', `vrrp_instance ${r.name}: no_accept / strict mode: lvsd does not install firewall rules to drop traffic to the VIPs`);
+  }
+  if (r.unicast_ttl !== undefined) {
+    warn('ignored-option', `vrrp_instance ${r.name}: unicast_ttl is not supported; unicast adverts are sent with TTL 255 and any TTL is accepted from unicast peers`);
+  }
   if (r.routes.length > 0 || r.rules.length > 0) {
     warn('ignored-option', `vrrp_instance ${r.name}: virtual_routes / virtual_rules are not installed by this build of lvsd`);
   }

@@ -106,12 +106,16 @@ export const run: Command = {
           process.kill(process.pid, 'SIGTERM');
         },
       });
+      let stopping: Promise<void> | undefined;
       const stopped = new Promise<string>((resolve) => {
         const onSignal = (sig: string): void => {
           if (sig === 'SIGHUP') {
             logger.warn({ event: 'lvsd.reload' }, 'SIGHUP: reload is not supported by this build; ignored');
             return;
           }
+          if (stopping) return;
+          // The priority-0 adverts leave inside this call, before anything is logged.
+          if (node.running) stopping = node.stop();
           logger.info({ event: 'lvsd.signal', signal: sig }, `${sig}: stopping`);
           resolve(sig);
         };
@@ -132,7 +136,7 @@ export const run: Command = {
       // A second signal while stopping ends the process at once.
       process.once('SIGINT', () => process.exit(EXIT.RUNTIME));
       process.once('SIGTERM', () => process.exit(EXIT.RUNTIME));
-      await node.stop();
+      await (stopping ?? node.stop());
       logger.info({ event: 'lvsd.exit' }, 'stopped');
       logger.flush();
       return fatal ? EXIT.RUNTIME : EXIT.OK;

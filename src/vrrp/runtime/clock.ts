@@ -5,7 +5,7 @@
 import type { Clock, TimerHandle } from './ports.js';
 
 /** How long before the deadline the coarse timeout wakes up (ms). */
-export const PRECISE_LEAD_MS = 1;
+export const PRECISE_LEAD_MS = 2;
 
 interface PreciseTimer {
   id: number;

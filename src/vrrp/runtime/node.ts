@@ -18,7 +18,7 @@ import type { Clock, FileAccess, ScriptRunner } from './ports.js';
 import { classifyPacket } from './receive.js';
 import { InstanceTimers } from './timers.js';
 import { TrackingRunner } from './tracking.js';
-import { sendAdvert } from './transmit.js';
+import { AdvertCache, sendAdverts } from './transmit.js';
 import { VipController } from './vips.js';
 
 export interface VrrpNodePorts {
@@ -61,6 +61,7 @@ interface InstRt {
   sock: VrrpSocket | undefined;
   started: boolean;
   lastSendError: string | null;
+  adverts: AdvertCache;
 }
 
 interface GroupRt {
@@ -80,7 +81,7 @@ export class VrrpNode {
   private readonly notifier: Notifier;
   private readonly announcer: AnnounceScheduler;
   private readonly tracking: TrackingRunner;
-  private readonly queue: Array<[string, Event]> = [];
+  private readonly queue: Array<[string, Event, number | undefined]> = [];
   private draining = false;
   private phase: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
@@ -107,6 +108,7 @@ export class VrrpNode {
         sock: undefined,
         started: false,
         lastSendError: null,
+        adverts: new AdvertCache(rc.core, rc.oldUnicastChecksum),
       });
       const k = sockKey(rc.ifname, rc.core.family);
       this.onSocket.set(k, [...(this.onSocket.get(k) ?? []), rc]);
@@ -263,6 +265,8 @@ export class VrrpNode {
 
   private receive(k: string, p: ReceivedPacket): void {
     if (this.phase !== 'running') return;
+    // The advert's time is when it was read, not when decoding and validation are done.
+    const at = this.ports.clock.now();
     const out = classifyPacket(p, this.onSocket.get(k) ?? []);
     switch (out.kind) {
       case 'own':
@@ -280,7 +284,7 @@ export class VrrpNode {
       case 'advert': {
         const i = this.inst.get(out.instance)!;
         for (const c of out.counters) this.count(i, c);
-        this.deliver(out.instance, { type: 'advert', advert: out.advert });
+        this.deliver(out.instance, { type: 'advert', advert: out.advert }, at);
         return;
       }
     }
@@ -289,19 +293,19 @@ export class VrrpNode {
   /* ---------------- core ---------------- */
 
   /** Feed one event to an instance (or its sync group); events raised while executing are queued. */
-  private deliver(name: string, ev: Event): void {
-    this.queue.push([name, ev]);
+  private deliver(name: string, ev: Event, at?: number): void {
+    this.queue.push([name, ev, at]);
     if (this.draining) return;
     this.draining = true;
     try {
-      for (let job = this.queue.shift(); job; job = this.queue.shift()) this.deliverNow(job[0], job[1]);
+      for (let job = this.queue.shift(); job; job = this.queue.shift()) this.deliverNow(job[0], job[1], job[2]);
     } finally {
       this.draining = false;
     }
   }
 
-  private deliverNow(name: string, ev: Event): void {
-    const now = this.ports.clock.now();
+  private deliverNow(name: string, ev: Event, at?: number): void {
+    const now = at ?? this.ports.clock.now();
     const gname = this.groupOf.get(name);
     if (gname !== undefined) {
       const g = this.groups.get(gname)!;
@@ -313,9 +317,12 @@ export class VrrpNode {
       const r = groupStep(g.cfg, g.state, members, name, ev, now);
       g.state = r.groupState;
       for (const [m, st] of Object.entries(r.members)) this.inst.get(m)!.st = st;
+      // Adverts first (RFC 5798 §6.4.2 sends the ADVERTISEMENT before anything else); then the rest in order.
+      for (const a of r.actions) if (a.type === 'instance' && a.action.type === 'sendAdvert') this.execute(this.inst.get(a.instance)!, a.action);
       for (const a of r.actions) {
-        if (a.type === 'instance') this.execute(this.inst.get(a.instance)!, a.action);
-        else {
+        if (a.type === 'instance') {
+          if (a.action.type !== 'sendAdvert') this.execute(this.inst.get(a.instance)!, a.action);
+        } else {
           this.bus.emit('vrrp.group', { group: a.group, state: a.state });
           this.notifier.notify('GROUP', a.group, g.cfg.notify, a.state, 0);
         }
@@ -325,7 +332,9 @@ export class VrrpNode {
     const i = this.inst.get(name)!;
     const r = step(i.rc.core, i.st, ev, now);
     i.st = r.state;
-    for (const a of r.actions) this.execute(i, a);
+    // The advert leaves before VIPs, announcements, notify and logs are even started.
+    for (const a of r.actions) if (a.type === 'sendAdvert') this.execute(i, a);
+    for (const a of r.actions) if (a.type !== 'sendAdvert') this.execute(i, a);
   }
 
   private count(i: InstRt, c: CounterName): void {
@@ -339,7 +348,7 @@ export class VrrpNode {
     switch (a.type) {
       case 'sendAdvert': {
         if (!i.sock) return;
-        const errs = sendAdvert(i.sock, rc.core, a.priority, rc.oldUnicastChecksum);
+        const errs = sendAdverts(i.sock, rc.core.primaryAddress, i.adverts.get(a.priority));
         const msg = errs.length > 0 ? errs.map((e) => e.message).join('; ') : null;
         // One error event per change of error, not one per advert.
         if (msg !== null && msg !== i.lastSendError) this.bus.emit('vrrp.error', { instance: name, code: 'send_failed', message: msg });

@@ -38,15 +38,41 @@ export function buildAdverts(cfg: InstanceConfig, priority: number, oldUnicastCh
   });
 }
 
-/** Send one advert; returns the errors of the sends that failed (the others still went out). */
-export function sendAdvert(sock: VrrpSocket, cfg: InstanceConfig, priority: number, oldUnicastChecksum = false): Error[] {
+/**
+ * An instance's adverts by priority, built once: the configuration does not change while it runs, and
+ * an advert for a priority seen before costs no encoding (nor a first-time JIT path) when it matters.
+ */
+export class AdvertCache {
+  private readonly byPriority = new Map<number, AdvertTarget[]>();
+  constructor(
+    private readonly cfg: InstanceConfig,
+    private readonly oldUnicastChecksum = false,
+  ) {
+    // The base priority and the release (0) are certain to be sent.
+    this.get(cfg.priority);
+    this.get(0);
+  }
+  get(priority: number): AdvertTarget[] {
+    let t = this.byPriority.get(priority);
+    if (!t) this.byPriority.set(priority, (t = buildAdverts(this.cfg, priority, this.oldUnicastChecksum)));
+    return t;
+  }
+}
+
+/** Send one advert (its messages); returns the errors of the sends that failed (the others still went out). */
+export function sendAdverts(sock: VrrpSocket, src: string, targets: readonly AdvertTarget[]): Error[] {
   const errors: Error[] = [];
-  for (const t of buildAdverts(cfg, priority, oldUnicastChecksum)) {
+  for (const t of targets) {
     try {
-      sock.send(t.dst, t.payload, cfg.primaryAddress);
+      sock.send(t.dst, t.payload, src);
     } catch (e) {
       errors.push(e as Error);
     }
   }
   return errors;
+}
+
+/** Send one advert; returns the errors of the sends that failed (the others still went out). */
+export function sendAdvert(sock: VrrpSocket, cfg: InstanceConfig, priority: number, oldUnicastChecksum = false): Error[] {
+  return sendAdverts(sock, cfg.primaryAddress, buildAdverts(cfg, priority, oldUnicastChecksum));
 }

@@ -1,0 +1,60 @@
+// CLI tests of `lvsd run` that need no privileges: usage errors, configuration errors, the refusal to
+// take VIPs for a configuration with virtual servers unless --vrrp-only, and what --help says.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../../src/cli/commands/run.js';
+import { UsageError } from '../../../src/cli/args.js';
+
+async function call(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await run.run(args, { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`) });
+  return { code, out, err };
+}
+
+function withFile(text: string, fn: (f: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-run-test-'));
+  const f = join(dir, 'k.conf');
+  writeFileSync(f, text);
+  return fn(f).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+const VI = 'vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 51\n  priority 100\n  authentication {\n    auth_type PASS\n    auth_pass TopSecret\n  }\n  virtual_ipaddress {\n    10.0.0.100/24\n  }\n}\n';
+
+test('lvsd run: usage errors', async () => {
+  await assert.rejects(call([]), (e: unknown) => e instanceof UsageError && /-f FILE/.test(e.message));
+  await assert.rejects(call(['-f', 'x', '--log-level', 'loud']), (e: unknown) => e instanceof UsageError && /log-level/.test(e.message));
+  await assert.rejects(call(['-f', 'x', 'extra']), UsageError);
+});
+
+test('lvsd run: a missing file is 66; a configuration with errors is 2 and nothing starts', async () => {
+  const missing = await call(['--vrrp-only', '-f', '/nonexistent/lvsd.conf']);
+  assert.equal(missing.code, 66);
+  assert.match(missing.err, /nonexistent/);
+  await withFile(VI.replace('priority 100', 'priority 300'), async (f) => {
+    const r = await call(['--vrrp-only', '-f', f]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /priority/);
+    assert.match(r.err, /not starting/);
+    assert.ok(!r.err.includes('TopSecret') && !r.out.includes('TopSecret'), 'auth_pass is never printed');
+  });
+});
+
+test('lvsd run: virtual servers without --vrrp-only are refused (64) with the reason', async () => {
+  const vs = 'virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 10.0.0.11 80 {\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n}\n';
+  await withFile(VI + vs, async (f) => {
+    const r = await call(['-f', f]);
+    assert.equal(r.code, 64, r.err);
+    assert.match(r.err, /VRRP only.*--vrrp-only/s);
+  });
+});
+
+test('lvsd run --help names the VRRP-only mode and the exit codes', () => {
+  assert.match(run.usage, /VRRP only/);
+  assert.match(run.usage, /--vrrp-only/);
+  assert.match(run.usage, /2 configuration errors/);
+  assert.ok(run.flags.some((f) => f.name === 'vrrp-only'));
+});
