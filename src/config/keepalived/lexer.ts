@@ -24,6 +24,17 @@ export class LazyToken implements Token, SourceLoc {
 
 const SPECIAL = /["\\#!]/;
 
+/** V8 keeps a substring of 13 characters or more as a view into the whole string it came from. */
+const SLICED_MIN = 13;
+
+/**
+ * A copy of `s` that does not hold on to the text it was cut from: a long token cut from an 18 MB
+ * file would otherwise keep the whole file alive as long as the model holds the value.
+ */
+function own(s: string): string {
+  return (' ' + s).slice(1);
+}
+
 /** Strip a comment from a raw line: returns the text before it (quotes respected). */
 export function stripComment(raw: string): { text: string; continued: boolean; unterminatedQuote: boolean } {
   if (!SPECIAL.test(raw)) return { text: raw.trimEnd(), continued: false, unterminatedQuote: false };
@@ -66,7 +77,8 @@ export function tokenize(text: string, file: string, line: number, colOffset = 1
   let m: RegExpExecArray | null;
   while ((m = TOKEN_RE.exec(text)) !== null) {
     const quoted = m[0].charCodeAt(0) === 34; /* " */
-    tokens.push(new LazyToken(quoted ? (m[1] as string) : m[0], file, line, m.index + colOffset, quoted));
+    const word = quoted ? (m[1] as string) : m[0];
+    tokens.push(new LazyToken(tokens.length && word.length >= SLICED_MIN ? own(word) : word, file, line, m.index + colOffset, quoted));
   }
   return tokens;
 }
@@ -117,7 +129,9 @@ export function scanPlainLine(text: string, start: number, end: number, file: st
         if (d !== WORD) break;
       }
       if (d === 3) break;
-      out.push(new LazyToken(text.slice(from, i), file, line, from - start + 1, false));
+      // Arguments may end up in the model: keep them from pinning the file text (see own()).
+      const word = text.slice(from, i);
+      out.push(new LazyToken(out.length > before && i - from >= SLICED_MIN ? own(word) : word, file, line, from - start + 1, false));
     } else {
       break;
     }
