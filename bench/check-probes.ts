@@ -6,6 +6,7 @@
 // keepalived (which needs IPVS to run its checker) on the same configuration in one UML boot
 // pinned to one CPU, and prints the ratios.
 // Usage: node dist/bench/check-probes.js [--kind tcp|http|both] [--servers 10000] [--seconds 20] [--uml] [--cpu 1]
+//        [--node-args '--single-threaded-gc ...'] (node flags for the guest) [--lvsd-only] (UML: skip keepalived)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
@@ -260,6 +261,7 @@ async function main(): Promise<void> {
     for (const k of kinds) {
       const l = await runLvsd(k, n, seconds);
       console.log(`RESULT ${JSON.stringify(l)}`);
+      if (flag('lvsd-only')) continue;
       const ka = await runKeepalived(k, n, seconds);
       console.log(`RESULT ${JSON.stringify(ka)}`);
     }
@@ -277,7 +279,9 @@ async function main(): Promise<void> {
   }
   const cpu = arg('cpu', '1');
   console.log(`UML (Linux 6.1, pinned to host CPU ${cpu}), lvsd and keepalived ${'2.2.7'} on the same configuration:`);
-  const r = await runInUml({ script: `ulimit -n 65536; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(fileURLToPath(import.meta.url))} --role guest --kind ${kindArg} --servers ${n} --seconds ${seconds}` }, {
+  const nodeArgs = arg('node-args', '');
+  if (nodeArgs) console.log(`(guest node started with ${nodeArgs})`);
+  const r = await runInUml({ script: `ulimit -n 65536; exec ${JSON.stringify(process.execPath)} ${nodeArgs} ${JSON.stringify(fileURLToPath(import.meta.url))} --role guest --kind ${kindArg} --servers ${n} --seconds ${seconds}${flag('lvsd-only') ? ' --lvsd-only' : ''}` }, {
     cpu,
     timeoutMs: 3_600_000,
     memMb: 2048,
@@ -294,7 +298,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}

@@ -3,8 +3,8 @@
 // probe's deadline and AbortSignal. One fresh connection per probe, as keepalived makes.
 import net from 'node:net';
 import tls from 'node:tls';
-import { performance } from 'node:perf_hooks';
-import { CheckError, fail, hostPort, reasonOfErrno, remaining, type Deadline, type ProbeResult } from './types.js';
+import { atDeadline } from './deadline.js';
+import { CheckError, fail, hostPort, reasonOfErrno, type Deadline, type ProbeResult } from './types.js';
 
 export interface ConnectionOptions {
   address: string;
@@ -47,7 +47,7 @@ export function dialAddress(c: ConnectionOptions): string {
 }
 
 export function socketOptions(c: ConnectionOptions): net.TcpNetConnectOpts {
-  const o: net.TcpNetConnectOpts = { host: dialAddress(c), port: c.port, noDelay: true };
+  const o: net.TcpNetConnectOpts = { host: dialAddress(c), port: c.port };
   if (c.bindto) o.localAddress = c.bind_if && isLinkLocal6(c.bindto) && !c.bindto.includes('%') ? `${c.bindto}%${c.bind_if}` : c.bindto;
   if (c.bind_port) {
     o.localPort = c.bind_port;
@@ -67,13 +67,13 @@ export function openConnection(c: ConnectionOptions, deadline: Deadline, signal:
   return new Promise<Opened>((resolve) => {
     if (signal.aborted) return resolve({ result: fail('aborted', 'aborted before connect') });
     const where = hostPort(c.address, c.port);
-    const started = performance.now();
     let done = false;
     let sock: net.Socket;
+    let cancel = (): void => undefined;
     const finish = (o: Opened): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancel();
       signal.removeEventListener('abort', onAbort);
       sock.removeListener('error', onError);
       if ('result' in o) sock.destroy();
@@ -106,10 +106,9 @@ export function openConnection(c: ConnectionOptions, deadline: Deadline, signal:
     sock.on('error', onError);
     signal.addEventListener('abort', onAbort, { once: true });
     // A hard deadline: neither net's connect nor AbortSignal bound a connect in progress.
-    const timer = setTimeout(() => {
-      const ms = (performance.now() - started).toFixed(0);
-      finish({ result: fail('timeout', `${tlsOpts && sock.readyState === 'open' ? 'TLS handshake' : 'connect'} to ${where}: no answer in ${ms} ms`) });
-    }, remaining(deadline, performance.now()));
+    cancel = atDeadline(deadline, () => {
+      finish({ result: fail('timeout', `${tlsOpts && sock.readyState === 'open' ? 'TLS handshake' : 'connect'} to ${where}: no answer before the deadline`) });
+    });
   });
 }
 

@@ -5,7 +5,8 @@ import dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { checkConnectionSupported, dialAddress, type ConnectionOptions } from './connect.js';
-import { fail, hostPort, ok, reasonOfErrno, remaining, type Checker, type Deadline, type ProbeResult } from './types.js';
+import { atDeadline } from './deadline.js';
+import { fail, hostPort, ok, reasonOfErrno, type Checker, type Deadline, type ProbeResult } from './types.js';
 
 /** RFC 1035 §3.2.2 / RFC 3596: the types keepalived's DNS_CHECK accepts. */
 export const DNS_TYPE_CODES: Readonly<Record<string, number>> = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, TXT: 16, AAAA: 28 };
@@ -62,7 +63,7 @@ export class DnsChecker implements Checker {
       const finish = (r: ProbeResult): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        cancel();
         signal.removeEventListener('abort', onAbort);
         try {
           sock.close();
@@ -73,7 +74,7 @@ export class DnsChecker implements Checker {
       };
       const onAbort = (): void => finish(fail('aborted', `DNS query to ${where} aborted`));
       signal.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(() => finish(fail('timeout', `DNS query ${this.name} ${this.queryType} to ${where}: no answer in ${(performance.now() - started).toFixed(0)} ms`)), remaining(deadline, performance.now()));
+      const cancel = atDeadline(deadline, () => finish(fail('timeout', `DNS query ${this.name} ${this.queryType} to ${where}: no answer in ${(performance.now() - started).toFixed(0)} ms`)));
       sock.on('error', (e: NodeJS.ErrnoException) => finish(fail(reasonOfErrno(e.code), `DNS query to ${where}: ${e.code ?? e.message}`)));
       sock.on('message', (msg) => {
         const v = judgeReply(id, msg);

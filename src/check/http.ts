@@ -10,7 +10,8 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import type { ResolvedUrl } from '../config/resolve-lvs.js';
 import { checkConnectionSupported, openConnection, type ConnectionOptions, type TlsOptions } from './connect.js';
-import { CheckError, fail, hostPort, ok, remaining, type Checker, type Deadline, type ProbeResult } from './types.js';
+import { atDeadline } from './deadline.js';
+import { CheckError, fail, hostPort, ok, type Checker, type Deadline, type ProbeResult } from './types.js';
 
 export interface HttpCheckerOptions {
   type: 'HTTP_GET' | 'SSL_GET';
@@ -150,10 +151,7 @@ export class HttpChecker implements Checker {
     const end = (r: ProbeResult): void => {
       client.destroy(new ProbeEnd(r)).catch(() => undefined);
     };
-    const timer = setTimeout(
-      () => end(fail('timeout', `GET ${where}: no complete response in ${(performance.now() - started).toFixed(0)} ms`)),
-      remaining(deadline, performance.now()),
-    );
+    const cancel = atDeadline(deadline, () => end(fail('timeout', `GET ${where}: no complete response in ${(performance.now() - started).toFixed(0)} ms`)));
     const onAbort = (): void => end(fail('aborted', `GET ${where} aborted`));
     signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -188,7 +186,7 @@ export class HttpChecker implements Checker {
     } catch (e) {
       return this.failure(e, where, started);
     } finally {
-      clearTimeout(timer);
+      cancel();
       signal.removeEventListener('abort', onAbort);
       client.destroy().catch(() => undefined);
     }

@@ -1,37 +1,16 @@
 // OS edge: PING_CHECK. One probe = one ICMP echo request answered before the deadline
 // (RFC 792 / RFC 4443 §4.1). Node has no ICMP socket, so a small Node-API addon
-// (native/icmp.c) opens a Linux ping socket (SOCK_DGRAM, no privilege needed when the group is
+// (native/probes.c) opens a Linux ping socket (SOCK_DGRAM, no privilege needed when the group is
 // in net.ipv4.ping_group_range) or falls back to a raw ICMP socket. One socket per family and
 // source address serves every PING_CHECK; replies are matched by sequence number and source.
 // Spawning ping(8) per probe would cost a process per probe (PACKAGES.md).
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { canonicalAddress } from '../ipvs/addr.js';
 import { checkConnectionSupported, type ConnectionOptions } from './connect.js';
-import { CheckError, fail, ok, remaining, type Checker, type Deadline, type ProbeResult } from './types.js';
-
-interface IcmpAddon {
-  open(family: 4 | 6, source: string, onReply: (from: string, seq: number, bytes: number) => void): { handle: unknown; raw: boolean; ident: number };
-  send(handle: unknown, to: string, seq: number, payload: Buffer): number;
-  close(handle: unknown): void;
-}
-
-/** Where the addon is looked for: $LVSD_ICMP_ADDON, else native/icmp.node beside this module. */
-export function icmpAddonPath(): string {
-  return process.env.LVSD_ICMP_ADDON ?? fileURLToPath(new URL('./native/icmp.node', import.meta.url));
-}
-
-let addon: IcmpAddon | undefined;
-function loadAddon(): IcmpAddon {
-  if (addon) return addon;
-  const p = icmpAddonPath();
-  if (!existsSync(p)) throw new CheckError('LVSD_CHECK_RUNTIME', `PING_CHECK needs the ICMP addon ${p} (build src/check/native/icmp.c: cc -O2 -shared -fPIC -I/usr/include/node -o ${p} src/check/native/icmp.c)`);
-  addon = createRequire(import.meta.url)(p) as IcmpAddon;
-  return addon;
-}
+import { atDeadline } from './deadline.js';
+import { requireProbesAddon, type ProbesAddon } from './native.js';
+import { CheckError, fail, ok, type Checker, type Deadline, type ProbeResult } from './types.js';
 
 const ERRNO_REASON: Record<number, 'unreachable' | 'error' | 'bind'> = { 101: 'unreachable', 113: 'unreachable', 112: 'unreachable', 100: 'unreachable', 13: 'bind', 1: 'bind', 99: 'bind' };
 
@@ -44,7 +23,7 @@ class IcmpSocket {
   readonly raw: boolean;
 
   constructor(
-    private readonly a: IcmpAddon,
+    private readonly a: ProbesAddon,
     readonly family: 4 | 6,
     source: string,
   ) {
@@ -120,7 +99,7 @@ export class PingChecker implements Checker {
     const k = `${this.family}|${this.conn.bindto ?? ''}`;
     let s = sockets.get(k);
     if (!s) {
-      s = new IcmpSocket(loadAddon(), this.family, this.conn.bindto ?? '');
+      s = new IcmpSocket(requireProbesAddon('PING_CHECK'), this.family, this.conn.bindto ?? '');
       sockets.set(k, s);
     }
     s.acquire();
@@ -139,11 +118,11 @@ export class PingChecker implements Checker {
       }
       const started = performance.now();
       let done = false;
-      let timer: NodeJS.Timeout | undefined;
+      let cancel: (() => void) | undefined;
       const finish = (r: ProbeResult): void => {
         if (done) return;
         done = true;
-        if (timer) clearTimeout(timer);
+        cancel?.();
         signal.removeEventListener('abort', onAbort);
         sent.cancel();
         resolve(r);
@@ -152,7 +131,7 @@ export class PingChecker implements Checker {
       const sent = sock.send(this.to, () => finish(ok(`echo reply from ${this.to} in ${(performance.now() - started).toFixed(1)} ms`)));
       if (sent.errno) return finish(fail(ERRNO_REASON[sent.errno] ?? 'error', `ping ${this.to}: send failed, errno ${sent.errno}`));
       signal.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(() => finish(fail('timeout', `ping ${this.to}: no echo reply in ${(performance.now() - started).toFixed(0)} ms`)), remaining(deadline, performance.now()));
+      cancel = atDeadline(deadline, () => finish(fail('timeout', `ping ${this.to}: no echo reply in ${(performance.now() - started).toFixed(0)} ms`)));
     });
   }
 

@@ -60,6 +60,12 @@ export interface PoolOptions {
   policy?: PolicyOptions;
   /** Indexes of virtual servers whose checks start suspended (ha_suspend without the VIP). */
   suspended?: Iterable<number>;
+  /**
+   * Probes due within this many ms start together (default 10): one timer wake-up and one event
+   * loop turn serve several probes. A probe may start up to this much early, never late because
+   * of it.
+   */
+  tickMs?: number;
 }
 
 interface Sub {
@@ -77,7 +83,9 @@ interface Unit {
   logAll: boolean;
   limit?: LimitFunction;
   gen: number;
-  running?: AbortController;
+  /** Aborted only at stop; one per unit (a unit runs one probe at a time), not one per probe. */
+  abort: AbortController;
+  running: boolean;
   stopWatch?: () => void;
 }
 
@@ -114,8 +122,10 @@ export class CheckPool {
   private probes = 0;
   private failures = 0;
   private inFlight = 0;
+  private readonly tickMs: number;
 
   constructor(private readonly o: PoolOptions) {
+    this.tickMs = o.tickMs ?? 10;
     this.clock = o.clock ?? realClock;
     this.random = o.random ?? Math.random;
     this.emit = o.onEvent ?? (() => undefined);
@@ -139,7 +149,7 @@ export class CheckPool {
           let u = byKey.get(key);
           if (u) b.checker.close?.();
           else {
-            u = { checker: b.checker, timing: b.timing, state: initialState(b.timing), subs: [], names: [], logAll: ck.log_all_failures, gen: 0 };
+            u = { checker: b.checker, timing: b.timing, state: initialState(b.timing), subs: [], names: [], logAll: ck.log_all_failures, gen: 0, abort: new AbortController(), running: false };
             if (ck.type === 'MISC_CHECK') u.limit = this.scriptLimit;
             else if (ck.type !== 'FILE_CHECK') u.limit = this.netLimit;
             byKey.set(key, u);
@@ -206,7 +216,7 @@ export class CheckPool {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.queue.clear();
     for (const u of this.units) {
-      u.running?.abort();
+      u.abort.abort();
       u.stopWatch?.();
       u.checker.close?.();
     }
@@ -261,11 +271,11 @@ export class CheckPool {
     this.timerAt = Infinity;
     if (this.stopped) return;
     const now = this.clock.now();
-    for (let e = this.queue.peek(); e && e.at <= now + 1; e = this.queue.peek()) {
+    for (let e = this.queue.peek(); e && e.at <= now + this.tickMs; e = this.queue.peek()) {
       this.queue.pop();
       const { unit, gen } = e.item;
       if (gen !== unit.gen) continue;
-      this.launch(unit, e.at);
+      this.launch(unit, e.at, now);
     }
     this.arm();
   }
@@ -275,29 +285,31 @@ export class CheckPool {
     return u.subs.some((s) => !this.suspended.has(s.v));
   }
 
-  private launch(u: Unit, due: number): void {
+  private launch(u: Unit, due: number, now: number): void {
     if (!this.enabled(u)) {
       // check_*.c: a disabled checker only re-arms itself every delay_loop.
-      this.queue.push(this.clock.now() + u.timing.delayLoopMs, { unit: u, gen: u.gen });
+      this.queue.push(now + u.timing.delayLoopMs, { unit: u, gen: u.gen });
       return;
     }
     this.inFlight++;
-    if (u.limit) void u.limit(() => this.run(u, due));
-    else void this.run(u, due);
+    // A probe that does not wait for a slot starts now: no second clock read (clock_gettime is
+    // a real system call in some kernels, UML among them).
+    if (!u.limit) void this.run(u, due, now);
+    else if (u.limit.activeCount < u.limit.concurrency && u.limit.pendingCount === 0) void u.limit(() => this.run(u, due, now));
+    else void u.limit(() => this.run(u, due));
   }
 
-  private async run(u: Unit, due: number): Promise<void> {
-    const start = this.clock.now();
+  private async run(u: Unit, due: number, startedAt?: number): Promise<void> {
+    const start = startedAt ?? this.clock.now();
     this.late[this.lateN++ % LATE_SAMPLES] = start - due;
-    const ac = new AbortController();
-    u.running = ac;
+    u.running = true;
     let r: ProbeResult;
     try {
-      r = await u.checker.probe(ac.signal, start + u.checker.budgetMs);
+      r = await u.checker.probe(u.abort.signal, start + u.checker.budgetMs);
     } catch (e) {
       r = fail('error', `${u.checker.target}: ${(e as Error).message}`);
     }
-    u.running = undefined;
+    u.running = false;
     this.inFlight--;
     if (this.stopped) return;
     this.probes++;

@@ -4,7 +4,7 @@
 import { checkConnectionSupported, openConnection, type ConnectionOptions } from './connect.js';
 import { fail, hostPort, ok, type Checker, type Deadline, type ProbeResult } from './types.js';
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { atDeadline } from './deadline.js';
 
 /** Reads CRLF-terminated lines from a socket; a reply ends at a line whose 4th byte is not '-'. */
 class LineReader {
@@ -91,11 +91,11 @@ export class SmtpChecker implements Checker {
     const s = o.socket;
     const lines = new LineReader(s);
     const guard = new Promise<ProbeResult>((resolve) => {
-      const t = setTimeout(() => resolve(fail('timeout', `SMTP ${where}: no complete dialogue before the deadline`)), Math.max(0, deadline - performance.now()));
+      const cancel = atDeadline(deadline, () => resolve(fail('timeout', `SMTP ${where}: no complete dialogue before the deadline`)));
       const onAbort = (): void => resolve(fail('aborted', `SMTP ${where}: aborted`));
       signal.addEventListener('abort', onAbort, { once: true });
       s.once('close', () => {
-        clearTimeout(t);
+        cancel();
         signal.removeEventListener('abort', onAbort);
       });
     });

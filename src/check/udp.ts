@@ -6,7 +6,8 @@ import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { checkConnectionSupported, dialAddress, type ConnectionOptions } from './connect.js';
-import { fail, hostPort, ok, reasonOfErrno, remaining, type Checker, type Deadline, type ProbeResult } from './types.js';
+import { atDeadline } from './deadline.js';
+import { fail, hostPort, ok, reasonOfErrno, type Checker, type Deadline, type ProbeResult } from './types.js';
 
 export interface UdpCheckOptions {
   payload?: string;
@@ -73,7 +74,7 @@ export class UdpChecker implements Checker {
       const finish = (r: ProbeResult): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        cancel();
         signal.removeEventListener('abort', onAbort);
         try {
           sock.close();
@@ -84,10 +85,10 @@ export class UdpChecker implements Checker {
       };
       const onAbort = (): void => finish(fail('aborted', `UDP to ${where} aborted`));
       signal.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(() => {
+      const cancel = atDeadline(deadline, () => {
         const ms = (performance.now() - started).toFixed(0);
         finish(this.o.require_reply ? fail('timeout', `UDP to ${where}: no reply in ${ms} ms`) : ok(`UDP to ${where}: no ICMP error in ${ms} ms`));
-      }, remaining(deadline, performance.now()));
+      });
       sock.on('error', (e: NodeJS.ErrnoException) => finish(fail(reasonOfErrno(e.code), `UDP to ${where}: ${e.code ?? e.message}`)));
       sock.on('message', (msg) => {
         if (!this.o.require_reply) return finish(ok(`UDP to ${where}: ${msg.length}-byte reply`));

@@ -12,11 +12,17 @@ import { CheckError } from '../../../src/check/types.js';
 import type { ResolvedUrl } from '../../../src/config/resolve-lvs.js';
 import { MisbehavingHttpServer, closedPort, selfSigned } from './servers.js';
 import { which } from '../../util/env.js';
+import { ensureProbesAddon } from './addon.js';
+
+const addon = ensureProbesAddon();
 
 let srv: MisbehavingHttpServer;
+let peers: string[] = [];
 before(async () => {
   srv = await MisbehavingHttpServer.start();
+  srv.onConnection = (s) => peers.push(s.remoteAddress ?? '');
 });
+const lastPeer = async (): Promise<string | undefined> => peers.at(-1);
 after(async () => {
   await srv.close();
 });
@@ -196,15 +202,34 @@ test('SSL_GET: self-signed certificate accepted without a CA; verified (and refu
   }
 });
 
-test('TCP_CHECK: connect passes, refused fails fast, the source address is bound', async () => {
-  const c = new TcpChecker({ address: '127.0.0.1', port: srv.port }, 500);
-  const r = await probe(c);
-  assert.equal(r.ok, true, r.detail);
-  const refused = await probe(new TcpChecker({ address: '127.0.0.1', port: await closedPort() }, 500));
-  assert.equal(refused.reason, 'refused');
-  const bound = await probe(new TcpChecker({ address: '127.0.0.1', port: srv.port, bindto: '127.0.0.3' }, 500));
-  assert.equal(bound.ok, true);
-  const badBind = await probe(new TcpChecker({ address: '127.0.0.1', port: srv.port, bindto: '192.0.2.77' }, 500));
-  assert.equal(badBind.reason, 'bind', badBind.detail);
-  assert.notEqual(c.key, new TcpChecker({ address: '127.0.0.1', port: srv.port, bindto: '127.0.0.3' }, 500).key);
-});
+for (const native of [true, false]) {
+  test(`TCP_CHECK (${native ? 'native connect' : 'net sockets'}): connect passes, refused fails fast, the source address is bound, the deadline holds`, async (t) => {
+    if (native && !addon) return t.skip('no probes addon built and no C compiler to build it');
+    const tcp = (c: ConstructorParameters<typeof TcpChecker>[0], budget = 500) => new TcpChecker(c, budget, native);
+    // Let the accepts of earlier tests' connections land first.
+    for (let last = -1; last !== srv.connections; ) {
+      last = srv.connections;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const conns = srv.connections;
+    const r = await probe(tcp({ address: '127.0.0.1', port: srv.port }));
+    assert.equal(r.ok, true, r.detail);
+    await new Promise((res) => setTimeout(res, 20));
+    assert.equal(srv.connections, conns + 1, 'one connection per probe');
+    const refused = await probe(tcp({ address: '127.0.0.1', port: await closedPort() }));
+    assert.equal(refused.reason, 'refused');
+    assert.ok(refused.ms < 200);
+    const bound = await probe(tcp({ address: '127.0.0.1', port: srv.port, bindto: '127.0.0.3' }));
+    assert.equal(bound.ok, true, bound.detail);
+    await new Promise((res) => setTimeout(res, 20));
+    assert.equal(srv.requests.length >= 0 && (await lastPeer()) === '127.0.0.3', true);
+    const badBind = await probe(tcp({ address: '127.0.0.1', port: srv.port, bindto: '192.0.2.77' }));
+    assert.equal(badBind.reason, 'bind', badBind.detail);
+    const many = await Promise.all(Array.from({ length: 300 }, () => probe(tcp({ address: '127.0.0.1', port: srv.port }, 3000))));
+    assert.equal(many.filter((x) => x.ok).length, 300);
+    const ac = new AbortController();
+    ac.abort();
+    assert.equal((await tcp({ address: '127.0.0.1', port: srv.port }).probe(ac.signal, performance.now() + 500)).reason, 'aborted');
+    assert.notEqual(tcp({ address: '127.0.0.1', port: srv.port }).key, tcp({ address: '127.0.0.1', port: srv.port, bindto: '127.0.0.3' }).key);
+  });
+}

@@ -240,5 +240,6 @@ test('real clock: one hung target does not delay the others (lateness stays smal
   await pool.stop();
   assert.ok(performance.now() - t0 >= 600);
   assert.ok(st.probes > 49 * 6, `only ${st.probes} probes`);
-  assert.ok(st.lateness.p99 < 50, `p99 lateness ${st.lateness.p99} ms`);
+  // Blocked behind the hung probe, others would start up to its 2000 ms budget late.
+  assert.ok(st.lateness.p99 < 300, `p99 lateness ${st.lateness.p99} ms`);
 });

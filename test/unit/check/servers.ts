@@ -48,6 +48,8 @@ export class MisbehavingHttpServer {
   private b: HttpBehaviour = { ...DEFAULT };
   readonly requests: SeenRequest[] = [];
   connections = 0;
+  /** Called for every accepted connection (before any behaviour applies). */
+  onConnection?: (s: net.Socket) => void;
   private readonly sockets = new Set<net.Socket>();
 
   private constructor(
@@ -81,6 +83,7 @@ export class MisbehavingHttpServer {
 
   private handle(s: net.Socket): void {
     this.connections++;
+    this.onConnection?.(s);
     this.sockets.add(s);
     s.on('close', () => this.sockets.delete(s));
     s.on('error', () => undefined);

@@ -1,0 +1,48 @@
+// OS edge: loads the probes addon (native/probes.c: ICMP echo sockets, TCP connect probes) when it
+// has been built. PING_CHECK needs it; TCP_CHECK uses it when present (fewer system calls and
+// objects per probe) and Node's net sockets otherwise.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CheckError } from './types.js';
+
+export interface ProbesAddon {
+  open(family: 4 | 6, source: string, onReply: (from: string, seq: number, bytes: number) => void): { handle: unknown; raw: boolean; ident: number };
+  send(handle: unknown, to: string, seq: number, payload: Buffer): number;
+  close(handle: unknown): void;
+  tcpOpen(onDone: (ids: Uint32Array, errnos: Int32Array) => void): unknown;
+  /** fd (>= 0) while connecting, or -errno. */
+  tcpConnect(handle: unknown, id: number, to: string, port: number, from: string, fromPort: number, ifname: string): number;
+  tcpCancel(handle: unknown, fd: number): void;
+  tcpClose(handle: unknown): void;
+}
+
+/** Where the addon is looked for: $LVSD_PROBES_ADDON, else native/probes.node beside this module. */
+export function probesAddonPath(): string {
+  return process.env.LVSD_PROBES_ADDON ?? fileURLToPath(new URL('./native/probes.node', import.meta.url));
+}
+
+export const BUILD_HINT = 'cc -O2 -shared -fPIC -I/usr/include/node -o <path> src/check/native/probes.c';
+
+let cached: ProbesAddon | null | undefined;
+
+/** The addon, or undefined when it is not built (or LVSD_NO_NATIVE_PROBES=1). */
+export function probesAddon(): ProbesAddon | undefined {
+  if (cached !== undefined) return cached ?? undefined;
+  const p = probesAddonPath();
+  cached = process.env.LVSD_NO_NATIVE_PROBES === '1' || !existsSync(p) ? null : (createRequire(import.meta.url)(p) as ProbesAddon);
+  return cached ?? undefined;
+}
+
+export function requireProbesAddon(what: string): ProbesAddon {
+  const a = probesAddon();
+  if (!a) throw new CheckError('LVSD_CHECK_RUNTIME', `${what} needs the probes addon ${probesAddonPath()} (build it: ${BUILD_HINT})`);
+  return a;
+}
+
+/** Linux errno numbers a probe can meet, by name. */
+export const ERRNO_NAME: Readonly<Record<number, string>> = {
+  1: 'EPERM', 9: 'EBADF', 13: 'EACCES', 22: 'EINVAL', 24: 'EMFILE', 98: 'EADDRINUSE', 99: 'EADDRNOTAVAIL',
+  100: 'ENETDOWN', 101: 'ENETUNREACH', 103: 'ECONNABORTED', 104: 'ECONNRESET', 110: 'ETIMEDOUT', 111: 'ECONNREFUSED',
+  112: 'EHOSTDOWN', 113: 'EHOSTUNREACH',
+};
