@@ -33,6 +33,12 @@ interface CompiledUrl extends ResolvedUrl {
   re?: RegExp;
 }
 
+/** The probe a reused undici Client is serving: its connector reads deadline and signal here. */
+interface ProbeCtx {
+  deadline: Deadline;
+  signal: AbortSignal;
+}
+
 /** Ends a probe from outside undici (deadline, abort, connect failure) with a ready result. */
 class ProbeEnd extends Error {
   constructor(readonly result: ProbeResult) {
@@ -89,6 +95,7 @@ export class HttpChecker implements Checker {
   readonly budgetMs: number;
   private readonly urls: CompiledUrl[];
   private readonly tlsBase?: Omit<TlsOptions, 'servername'>;
+  private readonly idle = new Map<string, { client: Client; ctx: ProbeCtx }[]>();
 
   constructor(private readonly o: HttpCheckerOptions) {
     this.type = o.type;
@@ -138,17 +145,13 @@ export class HttpChecker implements Checker {
     const started = performance.now();
     if (signal.aborted) return fail('aborted', `GET ${where} aborted`);
     const tlsOpts = this.tlsFor(u);
-    const client = new Client(`${tlsOpts ? 'https' : 'http'}://${hostPort(c.address, c.port)}`, {
-      connect: (_opts, cb) => {
-        void openConnection(c, deadline, signal, tlsOpts).then((r) => ('socket' in r ? cb(null, r.socket) : cb(new ProbeEnd(r.result), null)));
-      },
-      pipelining: 1,
-      // The probe's own timer bounds everything; undici's timers stay out of the way.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      keepAliveTimeout: 1,
-    });
+    const entry = this.acquire(tlsOpts);
+    const { client, ctx } = entry;
+    ctx.deadline = deadline;
+    ctx.signal = signal;
+    let ended = false;
     const end = (r: ProbeResult): void => {
+      ended = true;
       client.destroy(new ProbeEnd(r)).catch(() => undefined);
     };
     const cancel = atDeadline(deadline, () => end(fail('timeout', `GET ${where}: no complete response in ${(performance.now() - started).toFixed(0)} ms`)));
@@ -188,8 +191,52 @@ export class HttpChecker implements Checker {
     } finally {
       cancel();
       signal.removeEventListener('abort', onAbort);
-      client.destroy().catch(() => undefined);
+      this.release(entry, tlsOpts, ended);
     }
+  }
+
+  /**
+   * An idle undici Client for this checker (and TLS name), or a new one. Each request still goes
+   * over a fresh connection (Connection: close, reset), as keepalived's checks do; reusing the
+   * Client only spares building one per probe. Its connector reads the current probe's deadline
+   * and signal from `ctx`.
+   */
+  private acquire(tlsOpts: TlsOptions | undefined): { client: Client; ctx: ProbeCtx } {
+    const k = tlsOpts?.servername ?? '';
+    const idle = this.idle.get(k);
+    const reuse = idle?.pop();
+    if (reuse) return reuse;
+    const c = this.o.connection;
+    const ctx: ProbeCtx = { deadline: 0, signal: new AbortController().signal };
+    const client = new Client(`${tlsOpts ? 'https' : 'http'}://${hostPort(c.address, c.port)}`, {
+      connect: (_opts, cb) => {
+        void openConnection(c, ctx.deadline, ctx.signal, tlsOpts).then((r) => ('socket' in r ? cb(null, r.socket) : cb(new ProbeEnd(r.result), null)));
+      },
+      pipelining: 1,
+      // The probe's own deadline bounds everything; undici's timers stay out of the way.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: 1,
+    });
+    return { client, ctx };
+  }
+
+  private release(entry: { client: Client; ctx: ProbeCtx }, tlsOpts: TlsOptions | undefined, ended: boolean): void {
+    const { client } = entry;
+    const k = tlsOpts?.servername ?? '';
+    let idle = this.idle.get(k);
+    if (!idle) this.idle.set(k, (idle = []));
+    // A client ended from outside (deadline, abort) is destroyed; a few idle ones are kept.
+    if (ended || client.destroyed || client.closed || idle.length >= 4) {
+      client.destroy().catch(() => undefined);
+      return;
+    }
+    idle.push(entry);
+  }
+
+  close(): void {
+    for (const list of this.idle.values()) for (const { client } of list) client.destroy().catch(() => undefined);
+    this.idle.clear();
   }
 
   private failure(e: unknown, where: string, started: number): ProbeResult {
