@@ -18,17 +18,22 @@ const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 
 
 export const run: Command = {
   name: 'run',
-  summary: 'run the daemon in the foreground (this build: VRRP only)',
+  summary: 'run in the foreground: VRRP (--vrrp-only) or IPVS with health checks (--check-only)',
   usage: [
     'usage: lvsd run --vrrp-only -f FILE [--config-id ID] [--log-level LEVEL]',
+    '       lvsd run --check-only -f FILE [--config-id ID] [--log-level LEVEL]',
     '',
-    'Runs the VRRP instances of FILE (keepalived.conf or YAML) in the foreground and logs JSON lines on',
-    'standard output. SIGTERM or SIGINT stops it gracefully: masters send priority 0 and remove the VIPs',
-    'they added, notify_stop runs, exit status 0. SIGHUP (reload) is not supported yet and is ignored.',
+    '--vrrp-only (keepalived -P) runs the VRRP instances of FILE (keepalived.conf or YAML) in the',
+    'foreground and logs JSON lines on standard output. SIGTERM or SIGINT stops it gracefully: masters',
+    'send priority 0 and remove the VIPs they added, notify_stop runs, exit status 0.',
     '',
-    'This build runs VRRP only: it does not program IPVS and runs no health checks. --vrrp-only says so.',
-    'Without it, a configuration that has virtual_server blocks is refused (its VIPs would attract traffic',
-    'that nothing forwards); one without them runs as with --vrrp-only.',
+    '--check-only (keepalived -C) programs IPVS from the virtual_server blocks and runs their health',
+    'checks: failing real servers get weight 0 or leave the table, the sorry server takes over when the',
+    'pool is empty. SIGTERM or SIGINT removes what it programmed.',
+    '',
+    'Both parts in one process (the full daemon) are not in this build yet: without a mode, a',
+    'configuration with virtual_server blocks is refused (its VIPs would attract traffic that nothing',
+    'forwards); one without them runs as with --vrrp-only. SIGHUP (reload) is not supported yet and is ignored.',
     '',
     'Needs root (CAP_NET_RAW for the VRRP sockets, CAP_NET_ADMIN for the VIPs).',
     'Exit status: 0 stopped by a signal, 2 configuration errors, 3 could not start or failed, 64 usage, 66 file unreadable.',
@@ -36,7 +41,8 @@ export const run: Command = {
   flags: [
     { name: 'file', short: 'f', value: true, metavar: 'FILE', help: 'configuration file (keepalived.conf or .yaml/.yml)' },
     { name: 'config-id', short: 'i', value: true, metavar: 'ID', help: "select '@ID' lines (default: the short host name)" },
-    { name: 'vrrp-only', value: false, help: 'run VRRP only (no IPVS, no checkers): the only mode of this build' },
+    { name: 'vrrp-only', value: false, help: 'run VRRP only (no IPVS, no checkers), like keepalived -P' },
+    { name: 'check-only', value: false, help: 'program IPVS and run health checks only (no VRRP), like keepalived -C' },
     { name: 'log-level', short: 'l', value: true, metavar: 'LEVEL', help: `log level: ${LEVELS.join(', ')} (default info)` },
   ],
   async run(argv, io) {
@@ -46,6 +52,12 @@ export const run: Command = {
     if (!file) throw new UsageError('no configuration file given (-f FILE)');
     const level = (flag(p, 'log-level') ?? 'info') as LogLevel;
     if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
+    if (has(p, 'check-only')) {
+      if (has(p, 'vrrp-only')) throw new UsageError('--vrrp-only and --check-only exclude each other');
+      const { runCheckOnly } = await import('../../check/run-check-only.js');
+      const id = flag(p, 'config-id');
+      return runCheckOnly({ file, logLevel: level, ...(id !== undefined ? { configId: id } : {}) }, io);
+    }
 
     let cfg;
     try {
@@ -66,7 +78,7 @@ export const run: Command = {
     }
     const lvsParts = cfg.model.virtual_servers.length + cfg.model.virtual_server_groups.length;
     if (!has(p, 'vrrp-only') && lvsParts > 0) {
-      io.err('lvsd run: this build runs VRRP only (no IPVS, no health checks), and this configuration has virtual_server blocks; refusing to take VIPs that nothing would forward. Use --vrrp-only to run its VRRP part anyway.');
+      io.err('lvsd run: this build runs VRRP (--vrrp-only) or IPVS with health checks (--check-only), not both in one process, and this configuration has virtual_server blocks; refusing to take VIPs that nothing would forward. Choose --vrrp-only or --check-only.');
       return EXIT.USAGE;
     }
     const resolved = resolveVrrp(cfg.model);
