@@ -101,17 +101,18 @@ function classOf(c: number): number {
 
 /**
  * The common case of `tokenize(stripComment(line))` without building the line: a line of plain
- * ASCII words and braces, with no quote, backslash, comment, `$`, and no `@` or `~` first. Appends
- * its tokens to `out` (columns counted from `start`) and returns true; returns false, leaving `out`
- * as it was, when the line needs the general path. `end` excludes the newline (and a final CR).
+ * ASCII words and braces, with no quote, backslash, comment, `$`, and no `@` or `~` first. Writes
+ * its tokens to out[0], out[1], ... (columns counted from `start`) and returns how many; entries
+ * past that are left over from earlier lines (the array is reused, never truncated). Returns -1
+ * when the line needs the general path. `end` excludes the newline (and a final CR).
  */
-export function scanPlainLine(text: string, start: number, end: number, file: string, line: number, out: Token[]): boolean {
-  const before = out.length;
+export function scanPlainLine(text: string, start: number, end: number, file: string, line: number, out: Token[]): number {
+  let n = 0;
   let i = start;
   while (i < end && classOf(text.charCodeAt(i)) === BLANK) i++;
   if (i < end) {
     const c0 = text.charCodeAt(i);
-    if (c0 === 64 /* @ */ || c0 === 126 /* ~ */) return false;
+    if (c0 === 64 /* @ */ || c0 === 126 /* ~ */) return -1;
   }
   while (i < end) {
     const c = text.charCodeAt(i);
@@ -119,7 +120,7 @@ export function scanPlainLine(text: string, start: number, end: number, file: st
     if (k === BLANK) {
       i++;
     } else if (k === BRACE) {
-      out.push(new LazyToken(c === 123 ? '{' : '}', file, line, i - start + 1, false));
+      out[n++] = new LazyToken(c === 123 ? '{' : '}', file, line, i - start + 1, false);
       i++;
     } else if (k === WORD) {
       const from = i;
@@ -131,14 +132,10 @@ export function scanPlainLine(text: string, start: number, end: number, file: st
       if (d === 3) break;
       // Arguments may end up in the model: keep them from pinning the file text (see own()).
       const word = text.slice(from, i);
-      out.push(new LazyToken(out.length > before && i - from >= SLICED_MIN ? own(word) : word, file, line, from - start + 1, false));
+      out[n++] = new LazyToken(n > 0 && i - from >= SLICED_MIN ? own(word) : word, file, line, from - start + 1, false);
     } else {
       break;
     }
   }
-  if (i < end) {
-    out.length = before;
-    return false;
-  }
-  return true;
+  return i < end ? -1 : n;
 }

@@ -25,7 +25,7 @@ function parse(read: (pre: Preprocessor) => void, fs: ConfigFileSystem, opts: Pr
   const ctx = new ParseContext(diags);
   const model = emptyModel();
   const tree = new TreeBuilder(diags, (s) => ctx.dispatch(s, topLevelTable, model, 'the top level'));
-  const pre = new Preprocessor(fs, diags, opts, (line) => tree.push(line));
+  const pre = new Preprocessor(fs, diags, opts, (tokens, n) => tree.pushTokens(tokens, n));
   read(pre);
   tree.end();
   validateVrrp(model, ctx);

@@ -46,21 +46,20 @@ export class Preprocessor {
   private readonly includeStack: string[] = [];
   /** Tokens of the line being read by the fast path; handed to the sink, which must not keep the array. */
   private readonly scratch: Token[] = [];
-  private readonly scratchLine: LogicalLine = { tokens: this.scratch };
   private readonly maxLines: number;
   /** Files read, in order (for reload diffing and `dump-config`). */
   readonly files: string[] = [];
 
   /**
    * With a `sink`, each logical line is handed to it as soon as it is read (and `run` returns
-   * an empty list); without one, `run` returns all lines. The sink may keep the tokens but not
-   * the line object or its array, which are reused for the next line.
+   * an empty list); without one, `run` returns all lines. The sink gets the line's tokens as
+   * tokens[0..n); it may keep the tokens but not the array, which is reused for the next line.
    */
   constructor(
     private readonly fs: ConfigFileSystem,
     private readonly diags: Diagnostics,
     private readonly opts: PreprocessOptions = {},
-    private readonly sink?: (line: LogicalLine) => void,
+    private readonly sink?: (tokens: readonly Token[], n: number) => void,
   ) {
     this.maxLines = opts.maxLines ?? 5_000_000;
     const rnd = opts.random ?? Math.random;
@@ -129,9 +128,9 @@ export class Preprocessor {
       if (end > start && text.charCodeAt(end - 1) === 13 /* \r */) end--;
       if (!pendingDef) {
         // Most lines are plain words and braces: tokens straight from the file text.
-        scratch.length = 0;
-        if (scanPlainLine(text, start, end, file, lineNo, scratch)) {
-          if (scratch.length) this.emit(scratch, undefined);
+        const count = scanPlainLine(text, start, end, file, lineNo, scratch);
+        if (count >= 0) {
+          if (count) this.emit(scratch, count, undefined);
           continue;
         }
       }
@@ -202,27 +201,24 @@ export class Preprocessor {
       }
     }
     const tokens = tokenize(text, loc.file, loc.line, loc.col);
-    if (tokens.length) this.emit(tokens, loc);
+    if (tokens.length) this.emit(tokens, tokens.length, loc);
   }
 
   /**
-   * One line's tokens (at least one): an include, or a line for the sink. `loc` is where the line
-   * starts, undefined when it starts with its first token; `tokens` may be the reused scratch array.
+   * One line's tokens, tokens[0..n) with n >= 1: an include, or a line for the sink. `loc` is where
+   * the line starts, undefined when it starts with its first token; `tokens` may be the scratch array.
    */
-  private emit(tokens: Token[], loc: SourceLoc | undefined): void {
+  private emit(tokens: Token[], n: number, loc: SourceLoc | undefined): void {
     const first = tokens[0] as Token;
-    if (tokens.length === 2 && first.text === 'include' && !first.quoted) {
+    if (n === 2 && first.text === 'include' && !first.quoted) {
       this.include((tokens[1] as Token).text, loc ?? lineLoc(first));
       return;
     }
     if (++this.emitted > this.maxLines) {
       throw new ConfigError('too-large', `configuration expands to more than ${this.maxLines} lines`, loc ?? lineLoc(first));
     }
-    if (tokens === this.scratch) {
-      if (this.sink) this.sink(this.scratchLine);
-      else this.out.push({ tokens: tokens.slice() });
-    } else if (this.sink) this.sink({ tokens });
-    else this.out.push({ tokens });
+    if (this.sink) this.sink(tokens, n);
+    else this.out.push({ tokens: tokens === this.scratch ? tokens.slice(0, n) : tokens });
   }
 
   private include(pattern: string, loc: SourceLoc): void {

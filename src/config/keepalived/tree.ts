@@ -44,10 +44,12 @@ export class TreeBuilder {
     }
   }
 
-  /** One line's tokens; the array itself is not kept (the preprocessor reuses it). */
   push(line: LogicalLine): void {
-    const tokens = line.tokens;
-    const n = tokens.length;
+    this.pushTokens(line.tokens, line.tokens.length);
+  }
+
+  /** One line's tokens, tokens[0..n); the array itself is not kept (the preprocessor reuses it). */
+  pushTokens(tokens: readonly Token[], n: number): void {
     let i = 0;
     while (i < n) {
       const tok = tokens[i] as Token;

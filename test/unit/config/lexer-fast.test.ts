@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { Diagnostics } from '../../../src/config/diagnostics.js';
 import { scanPlainLine, stripComment, tokenize } from '../../../src/config/keepalived/lexer.js';
 import { Preprocessor } from '../../../src/config/keepalived/preprocess.js';
-import { buildTree } from '../../../src/config/keepalived/tree.js';
+import { buildTree, TreeBuilder, type Stmt } from '../../../src/config/keepalived/tree.js';
 import type { Token } from '../../../src/config/source.js';
 import { memFs } from './memfs.js';
 
@@ -57,11 +57,11 @@ test('the generator reaches both paths: plain lines are scanned, special ones ar
   let declined = 0;
   for (const l of sample) {
     const out: Token[] = [];
-    if (scanPlainLine(l, 0, l.length, 'f', 1, out)) plain++;
-    else {
-      declined++;
-      assert.equal(out.length, 0, 'a declined line leaves no tokens behind');
-    }
+    const n = scanPlainLine(l, 0, l.length, 'f', 1, out);
+    if (n >= 0) {
+      plain++;
+      assert.equal(n, out.length, 'a fresh array holds exactly the tokens written');
+    } else declined++;
   }
   assert.ok(plain > 50 && declined > 50, `${plain} plain, ${declined} declined`);
 });
@@ -86,4 +86,34 @@ test('statements split at braces: a keyword, its arguments up to the brace, the 
       ['d', [], [['e', ['3']]]],
     ],
   );
+});
+
+function shape(stmts: readonly Stmt[]): unknown[] {
+  return stmts.map((s) => [s.kw.text, s.kw.loc.line, s.kw.loc.col, s.args.map((a) => [a.text, a.loc.col, a.quoted]), s.blockLoc?.col, s.block && shape(s.block)]);
+}
+
+test('streaming (reused token array handed to the tree) builds the same statements as reading all lines first', () => {
+  fc.assert(
+    fc.property(file, (text) => {
+      const all = buildTree(new Preprocessor(memFs({ '/s.conf': text }), new Diagnostics(), {}).run('/s.conf'), new Diagnostics());
+      const streamed: Stmt[] = [];
+      const diags = new Diagnostics();
+      const tree = new TreeBuilder(diags, (s) => streamed.push(s));
+      new Preprocessor(memFs({ '/s.conf': text }), diags, {}, (tokens, n) => tree.pushTokens(tokens, n)).run('/s.conf');
+      tree.end();
+      assert.deepEqual(shape(streamed), shape(all), JSON.stringify(text));
+    }),
+    { numRuns: runs * 2 },
+  );
+  // A long line then short ones: tokens left over in the reused array never leak into a statement.
+  const diags = new Diagnostics();
+  const got: Stmt[] = [];
+  const tree = new TreeBuilder(diags, (s) => got.push(s));
+  new Preprocessor(memFs({ '/r.conf': 'a 1 2 3 4 5 6 7\nb\nc 9 {\n d\n}' }), diags, {}, (tokens, n) => tree.pushTokens(tokens, n)).run('/r.conf');
+  tree.end();
+  assert.deepEqual(got.map((s) => [s.kw.text, s.args.map((t) => t.text), s.block?.map((b) => b.kw.text)]), [
+    ['a', ['1', '2', '3', '4', '5', '6', '7'], undefined],
+    ['b', [], undefined],
+    ['c', ['9'], ['d']],
+  ]);
 });
