@@ -11,25 +11,29 @@ export interface Feature {
   runs: boolean;
 }
 
-/** The features of the model, and whether this build runs them. */
+/**
+ * The features of the model, and whether this build runs them (`lvsd run --vrrp-only` runs the
+ * VRRP side, `lvsd run --check-only` the IPVS and health-check side).
+ */
 export const FEATURES = {
-  vrrp: { what: 'vrrp_instance (VRRP elections, virtual IPs, gratuitous ARP)', runs: false },
-  sync_group: { what: 'vrrp_sync_group', runs: false },
-  track_script: { what: 'vrrp_script / track_script', runs: false },
-  track_file: { what: 'vrrp_track_file / track_file', runs: false },
-  track_interface: { what: 'track_interface', runs: false },
+  vrrp: { what: 'vrrp_instance (VRRP elections, virtual IPs, gratuitous ARP)', runs: true },
+  sync_group: { what: 'vrrp_sync_group', runs: true },
+  track_script: { what: 'vrrp_script / track_script', runs: true },
+  track_file: { what: 'vrrp_track_file / track_file', runs: true },
+  track_interface: { what: 'track_interface', runs: true },
   track_process: { what: 'vrrp_track_process / track_process', runs: false },
   track_bfd: { what: 'track_bfd (lvsd has no BFD)', runs: false },
   vmac: { what: 'use_vmac / use_ipvlan (macvlan and ipvlan interfaces)', runs: false },
   auth_ah: { what: 'authentication AH (IPsec AH)', runs: false },
   virtual_routes: { what: 'virtual_routes / virtual_rules', runs: false },
   static: { what: 'static_ipaddress / static_routes / static_rules', runs: false },
-  notify: { what: 'notify scripts (notify_*, quorum_up/down)', runs: false },
+  notify: { what: 'notify scripts (notify_*, quorum_up/down)', runs: true },
   notify_fifo: { what: 'notify_fifo / vrrp_notify_fifo / lvs_notify_fifo', runs: false },
   smtp: { what: 'smtp_alert and notification_email', runs: false },
-  ipvs: { what: 'virtual_server (programming IPVS)', runs: false },
+  ipvs: { what: 'virtual_server (programming IPVS)', runs: true },
+  vrrp_with_ipvs: { what: 'VRRP and virtual_server together in one process (lvsd runs them as --vrrp-only and --check-only)', runs: false },
   sync_daemon: { what: 'lvs_sync_daemon (the IPVS connection sync daemon)', runs: false },
-  checkers: { what: 'health checkers (HTTP_GET, SSL_GET, TCP_CHECK, MISC_CHECK, ...)', runs: false },
+  checkers: { what: 'health checkers (HTTP_GET, SSL_GET, TCP_CHECK, MISC_CHECK, ...)', runs: true },
   bfd_check: { what: 'BFD_CHECK (lvsd has no BFD)', runs: false },
   process_tuning: { what: 'process priority, scheduling and netlink buffer tuning keywords', runs: false },
 } as const satisfies Record<string, Feature>;
@@ -73,6 +77,7 @@ export function featuresUsed(m: ConfigModel): Map<FeatureKey, { obj: object; fie
   }
   for (const vs of m.virtual_servers as Any[]) {
     use('ipvs', vs);
+    if (m.vrrp_instances.length) use('vrrp_with_ipvs', vs);
     for (const k of ['quorum_up', 'quorum_down']) if (vs[k] !== undefined) use('notify', vs, k);
     for (const rs of (vs.real_servers as Any[] | undefined) ?? []) {
       for (const k of ['notify_up', 'notify_down']) if (rs[k] !== undefined) use('notify', rs, k);

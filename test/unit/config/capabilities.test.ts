@@ -18,12 +18,16 @@ test('featuresUsed finds what a configuration uses', () => {
 
 test('capabilityNotes notes each unsupported feature once, at its first use, as info', () => {
   const cfg = loadConfig(seed('lvs-dr-backup-sorry.conf'), { configId: 'x' });
-  const notes = capabilityNotes(cfg.model, cfg.locs);
+  const none = Object.fromEntries(Object.entries(FEATURES).map(([k, f]) => [k, { ...f, runs: false }])) as Record<FeatureKey, Feature>;
+  const notes = capabilityNotes(cfg.model, cfg.locs, none);
   assert.ok(notes.every((n) => n.severity === 'info' && n.code === 'not-run-yet'));
   const vrrp = notes.find((n) => n.message.includes('vrrp_instance'));
   assert.equal(vrrp?.loc?.line, 16);
-  const ipvs = notes.find((n) => n.message.includes('virtual_server'));
+  const ipvs = notes.find((n) => n.message.includes('(programming IPVS)'));
   assert.equal(ipvs?.loc?.line, 31);
+  // This build: VRRP and IPVS each run, not yet together in one process.
+  const now = capabilityNotes(cfg.model, cfg.locs).map((n) => n.message);
+  assert.deepEqual(now, ['read but not run by this build of lvsd: smtp_alert and notification_email', 'read but not run by this build of lvsd: VRRP and virtual_server together in one process (lvsd runs them as --vrrp-only and --check-only)']);
   // A build that runs everything notes nothing.
   const all = Object.fromEntries(Object.entries(FEATURES).map(([k, f]) => [k, { ...f, runs: true }])) as Record<FeatureKey, Feature>;
   assert.deepEqual(capabilityNotes(cfg.model, cfg.locs, all), []);
