@@ -7,7 +7,7 @@
 // pinned to one CPU, and prints the ratios.
 // Usage: node dist/bench/check-probes.js [--kind tcp|http|both] [--servers 10000] [--seconds 20] [--uml] [--cpu 1]
 //        [--node-args '--single-threaded-gc ...'] (node flags for the guest) [--lvsd-only] (UML: skip keepalived)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,86 @@ import { CheckPool } from '../src/check/scheduler.js';
 
 type Kind = 'tcp' | 'http';
 const LISTEN_PORT = 18080;
+export const C_LISTENER = String.raw`
+/*
+ * The benchmark's real servers: one epoll loop on 0.0.0.0:PORT answering every 127.1.x.y
+ * destination (TCP: accept and close; HTTP: read the request, answer 200, close), recording for
+ * each destination the gap between two probes beyond delay_loop. Written in C so the listener
+ * costs both checkers as little CPU as possible. stdin: "reset" | "report".
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/epoll.h>
+static double now_ms(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e3 + t.tv_nsec / 1e6; }
+static int cmp(const void *a, const void *b) { float x = *(const float *)a, y = *(const float *)b; return x < y ? -1 : x > y; }
+#define MAXS 4000000
+static float samples[MAXS];
+static double last[65536];
+int main(int argc, char **argv) {
+  int http = argc > 1 && !strcmp(argv[1], "http");
+  int port = argc > 2 ? atoi(argv[2]) : 18080;
+  double loop = argc > 3 ? atof(argv[3]) : 1000;
+  long accepted = 0, ns = 0;
+  static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nok\n";
+  int ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+  setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+  if (bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 65535)) { perror("listen"); return 1; }
+  int ep = epoll_create1(0);
+  struct epoll_event ev = { .events = EPOLLIN, .data.fd = ls };
+  epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
+  ev.data.fd = 0;
+  epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev);
+  printf("READY\n"); fflush(stdout);
+  struct epoll_event evs[512];
+  char buf[4096];
+  for (;;) {
+    int n = epoll_wait(ep, evs, 512, -1);
+    for (int i = 0; i < n; i++) {
+      int fd = evs[i].data.fd;
+      if (fd == ls) {
+        for (;;) {
+          struct sockaddr_in la; socklen_t ll = sizeof(la);
+          int c = accept4(ls, NULL, NULL, SOCK_NONBLOCK);
+          if (c < 0) break;
+          accepted++;
+          if (!getsockname(c, (struct sockaddr *)&la, &ll)) {
+            unsigned ip = ntohl(la.sin_addr.s_addr) & 0xffff;
+            double t = now_ms();
+            if (last[ip] > 0 && ns < MAXS) samples[ns++] = (float)(t - last[ip] - loop);
+            last[ip] = t;
+          }
+          if (!http) { close(c); continue; }
+          struct epoll_event ce = { .events = EPOLLIN, .data.fd = c };
+          epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
+        }
+      } else if (fd == 0) {
+        ssize_t r = read(0, buf, sizeof(buf) - 1);
+        if (r <= 0) return 0;
+        buf[r] = 0;
+        if (strstr(buf, "reset")) { accepted = 0; ns = 0; printf("OK\n"); }
+        else if (strstr(buf, "report")) {
+          qsort(samples, (size_t)ns, sizeof(float), cmp);
+          double p50 = ns ? samples[ns / 2] : 0, p99 = ns ? samples[(long)(ns * 0.99)] : 0;
+          printf("{\"accepted\":%ld,\"p50\":%.3f,\"p99\":%.3f,\"samples\":%ld}\n", accepted, p50, p99, ns);
+        }
+        fflush(stdout);
+      } else {
+        ssize_t r = read(fd, buf, sizeof(buf));
+        if (r > 0 && !memmem(buf, (size_t)r, "\r\n\r\n", 4)) continue; /* the rest of the request comes later */
+        if (r > 0) { ssize_t w = write(fd, reply, sizeof(reply) - 1); (void)w; }
+        close(fd);
+      }
+    }
+  }
+}
+`;
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -83,13 +163,32 @@ function listener(kind: Kind, loopMs: number): void {
   });
 }
 
+/** The C listener (preferred: it leaves the CPU to the checkers), built with cc on first use. */
+const LISTENER_C = `${C_LISTENER}`;
+let cListener: string | null | undefined;
+function buildCListener(): string | undefined {
+  if (cListener !== undefined) return cListener ?? undefined;
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'lvsd-bench-listener-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'l.c'), LISTENER_C);
+    execFileSync('cc', ['-O2', '-o', join(dir, 'listener'), join(dir, 'l.c')], { stdio: 'ignore' });
+    cListener = join(dir, 'listener');
+  } catch {
+    cListener = null;
+  }
+  return cListener ?? undefined;
+}
+
 class Listener {
   private constructor(
     private readonly p: ChildProcess,
     private readonly lines: AsyncIterator<string>,
   ) {}
   static async start(kind: Kind): Promise<Listener> {
-    const p = spawn(process.execPath, [fileURLToPath(import.meta.url), '--role', 'listener', '--kind', kind], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const c = flag('node-listener') ? undefined : buildCListener();
+    const argv = c ? [c, kind, String(LISTEN_PORT), '1000'] : [process.execPath, fileURLToPath(import.meta.url), '--role', 'listener', '--kind', kind];
+    const p = spawn(argv[0] as string, argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = createInterface({ input: p.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
     const l = new Listener(p, lines);
     await l.next();

@@ -99,6 +99,7 @@ export interface PoolStats {
 }
 
 const LATE_SAMPLES = 65536;
+const MAX_BATCH = 256;
 
 export class CheckPool {
   readonly policy: LvsPolicy;
@@ -271,11 +272,14 @@ export class CheckPool {
     this.timerAt = Infinity;
     if (this.stopped) return;
     const now = this.clock.now();
-    for (let e = this.queue.peek(); e && e.at <= now + this.tickMs; e = this.queue.peek()) {
+    // At most MAX_BATCH launches per wake-up: completions and other timers run in between.
+    let n = 0;
+    for (let e = this.queue.peek(); e && e.at <= now + this.tickMs && n < MAX_BATCH; e = this.queue.peek()) {
       this.queue.pop();
       const { unit, gen } = e.item;
       if (gen !== unit.gen) continue;
       this.launch(unit, e.at, now);
+      n++;
     }
     this.arm();
   }
@@ -314,10 +318,10 @@ export class CheckPool {
     if (this.stopped) return;
     this.probes++;
     if (!r.ok) this.failures++;
-    this.result(u, r, start);
+    this.result(u, r, start, due);
   }
 
-  private result(u: Unit, r: ProbeResult, start: number): void {
+  private result(u: Unit, r: ProbeResult, start: number, due: number): void {
     const end = this.clock.now();
     const s = step(u.timing, u.state, r.ok);
     u.state = s.state;
@@ -331,7 +335,11 @@ export class CheckPool {
       this.emit({ kind: 'checker', target: u.checker.target, servers: u.names, event: s.event, retry: u.timing.retry, result: r });
       for (const x of u.subs) this.actions(this.policy.checkerEvent(x.v, x.r, s.event));
     } else if (!r.ok && u.logAll) this.emit({ kind: 'failure', target: u.checker.target, result: r });
-    const at = s.from === 'start' ? Math.max(end, start + s.delayMs) : end + s.delayMs;
+    // keepalived waits the delay after the probe ends (MISC_CHECK: after it started). Counting
+    // from when the probe was due rather than when it actually started keeps the pool's own
+    // lateness (a busy turn of the event loop, probes started together) from accumulating and
+    // from bunching probes that happened to finish together.
+    const at = s.from === 'start' ? Math.max(end, due + s.delayMs) : due + (end - start) + s.delayMs;
     this.queue.push(at, { unit: u, gen: u.gen });
     this.arm();
     if (this.policy.version !== this.pushedVersion) this.schedulePush();

@@ -279,7 +279,9 @@ static void tcp_readable(uv_poll_t *h, int status, int events) {
   struct epoll_event ev[256];
   uint32_t ids[256];
   int32_t errs[256];
-  for (int round = 0; round < 16; round++) {
+  /* One batch per wake-up: the loop gets back to its timers between batches (the epoll set
+   * stays readable, so the uv_poll calls again at the next turn). */
+  for (int round = 0; round < 1; round++) {
     int n = epoll_wait(t->epfd, ev, 256, 0);
     if (n <= 0) break;
     for (int i = 0; i < n; i++) {
