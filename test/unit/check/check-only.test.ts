@@ -4,7 +4,7 @@
 // everything removed at stop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -12,7 +12,7 @@ import { runCheckOnly } from '../../../src/check/run-check-only.js';
 import { FakeKernel } from '../ipvs/fake-kernel.js';
 import { MisbehavingHttpServer } from './servers.js';
 
-function conf(p1: number, p2: number): string {
+function conf(p1: number, p2: number, dir: string): string {
   return `
 global_defs {
   router_id unit
@@ -38,6 +38,8 @@ virtual_server 10.0.0.100 80 {
   }
   real_server 127.0.0.2 ${p2} {
     weight 2
+    notify_down "/bin/touch ${dir}/rs2-down"
+    notify_up "/bin/touch ${dir}/rs2-up"
     HTTP_GET {
       url {
         path /
@@ -82,7 +84,7 @@ test('check-only: the fault sequence gives keepalived\'s table at each step; sto
   const errors: string[] = [];
   try {
     const file = join(dir, 'keepalived.conf');
-    writeFileSync(file, conf(rs1.port, rs2.port));
+    writeFileSync(file, conf(rs1.port, rs2.port, dir));
     let ready = false;
     const done = runCheckOnly({ file, kernel: k, signal: ac.signal, logDestination: sink, onReady: () => (ready = true) }, { out: () => undefined, err: (s) => errors.push(s) });
     await until('ready', () => ready);
@@ -95,10 +97,13 @@ test('check-only: the fault sequence gives keepalived\'s table at each step; sto
     await expect('rs1 inhibited', [`${p1} w0`, `${p2} w2`]);
     rs2.set({ closeAtAccept: true });
     await expect('sorry server in', [`${p1} w0`, '127.0.0.9:80 w1']);
+    await until('notify_down ran', () => existsSync(join(dir, 'rs2-down')));
+    assert.equal(existsSync(join(dir, 'rs2-up')), false);
     rs1.set({ status: 200 });
     await expect('rs1 back, sorry out', [`${p1} w1`]);
     rs2.set({ status: 200 });
     await expect('rs2 back', [`${p1} w1`, `${p2} w2`]);
+    await until('notify_up ran', () => existsSync(join(dir, 'rs2-up')));
     assert.equal(steps.length, 5);
     ac.abort();
     assert.equal(await done, 0, errors.join('\n'));

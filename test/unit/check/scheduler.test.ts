@@ -243,3 +243,42 @@ test('real clock: one hung target does not delay the others (lateness stays smal
   // Blocked behind the hung probe, others would start up to its 2000 ms budget late.
   assert.ok(st.lateness.p99 < 300, `p99 lateness ${st.lateness.p99} ms`);
 });
+
+test('FILE_CHECK: a change of the tracked file applies at once (not at the next period): weight delta, then fault', async () => {
+  const { mkdtempSync, writeFileSync, rmSync, renameSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-pool-file-'));
+  const file = join(dir, 'w');
+  writeFileSync(file, '0\n');
+  const k = new FakeKernel();
+  const fileCk: ResolvedChecker = { type: 'FILE_CHECK', track_file: 'tf', dynamic: false, reverse: false, alpha: false, retry: 1, delay_before_retry: 1, delay_loop: 60, warmup: 0, log_all_failures: false };
+  const pool = new CheckPool({
+    virtualServers: [vs({ real_servers: [rs(1, { weight: 10, checkers: [fileCk] }), rs(2, { checkers: [] })] })],
+    sink: new Reconciler({ kernel: k, driftIntervalMs: 0 }),
+    context: { trackFiles: new Map([['tf', { file, weight: 2, reverse: false }]]) },
+  });
+  const weightOf = () => [...(k.table.values().next().value?.dests.values() ?? [])].find((d) => d.address === '10.0.1.1')?.weight;
+  const until = async (f: () => boolean) => {
+    const t0 = Date.now();
+    while (!f()) {
+      if (Date.now() - t0 > 3000) throw new Error(`timed out; table ${k.described.join('; ')}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return Date.now() - t0;
+  };
+  try {
+    await pool.start();
+    assert.equal(weightOf(), 10);
+    writeFileSync(`${file}.tmp`, '3\n');
+    renameSync(`${file}.tmp`, file);
+    const ms = await until(() => weightOf() === 16); // 10 + 3 * 2
+    assert.ok(ms < 2000, `took ${ms} ms with delay_loop 60 s`);
+    writeFileSync(`${file}.tmp`, '-40000\n'); // * 2 = -80000 <= -65535: fault
+    renameSync(`${file}.tmp`, file);
+    await until(() => weightOf() === undefined);
+  } finally {
+    await pool.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
