@@ -207,8 +207,12 @@ class Listener {
     this.p.stdin?.write('report\n');
     return JSON.parse(await this.next());
   }
-  stop(): void {
+  /** Kills the listener and waits for it to be gone (the next run binds the same port). */
+  async stop(): Promise<void> {
+    if (this.p.exitCode !== null || this.p.signalCode !== null) return;
+    const gone = new Promise((r) => this.p.once('exit', r));
     this.p.kill('SIGKILL');
+    await gone;
   }
 }
 
@@ -263,7 +267,7 @@ async function runLvsd(kind: Kind, n: number, seconds: number): Promise<Measure>
       listenerExcessP99: lr.p99,
     };
   } finally {
-    lis.stop();
+    await lis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -335,7 +339,7 @@ async function runKeepalived(kind: Kind, n: number, seconds: number): Promise<Me
     } catch {
       /* gone */
     }
-    lis.stop();
+    await lis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -12,6 +12,7 @@ import { PingChecker } from '../../../src/check/ping.js';
 import { ensureProbesAddon } from './addon.js';
 import { FileChecker, fileStatus, strtol0 } from '../../../src/check/file.js';
 import type { Checker } from '../../../src/check/types.js';
+import type { ResolvedChecker } from '../../../src/config/resolve-lvs.js';
 import { SmtpServer, UdpServer, closedPort } from './servers.js';
 
 async function probe(c: Checker, budget = c.budgetMs) {
@@ -180,4 +181,20 @@ test('FILE_CHECK: keepalived track_file values: strtol, weight, reverse, fault, 
     c.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('checkerProblems: what check-config should report, without probing anything', async () => {
+  const { checkerProblems } = await import('../../../src/check/support.js');
+  const { rs, vs } = await import('./fixtures.js');
+  const bfd = { type: 'BFD_CHECK', name: 'b1', alpha: false, retry: 1, delay_before_retry: 1, delay_loop: 5, warmup: 0, log_all_failures: false } as const;
+  const fw = { type: 'TCP_CHECK', alpha: false, retry: 1, delay_before_retry: 1, delay_loop: 5, warmup: 0, log_all_failures: false, connection: { address: '10.0.1.1', port: 80, connect_timeout: 3, fwmark: 3 } } as const;
+  const http: ResolvedChecker = { type: 'HTTP_GET', alpha: false, retry: 1, delay_before_retry: 3, delay_loop: 5, warmup: 0, log_all_failures: false, connection: { address: '10.0.1.2', port: 80, connect_timeout: 3 }, http_protocol: '1.0', fast_recovery: false, enable_sni: false, urls: [{ path: '/', status_code: [{ from: 200, to: 299 }] }] };
+  const p = checkerProblems({ virtual_servers: [vs({ real_servers: [rs(1, { checkers: [bfd, fw] }), rs(2, { checkers: [http] })] })], findings: [] });
+  assert.deepEqual(p.map((x) => [x.severity, x.type, x.code]), [
+    ['error', 'BFD_CHECK', 'LVSD_CHECK_UNSUPPORTED'],
+    ['error', 'TCP_CHECK', 'LVSD_CHECK_UNSUPPORTED'],
+    ['warning', 'HTTP_GET', 'LVSD_CHECK_HTTP_PROTOCOL'],
+  ]);
+  assert.match(p[0]?.message ?? '', /no BFD/);
+  assert.match(p[1]?.message ?? '', /fwmark/);
 });

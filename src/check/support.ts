@@ -1,0 +1,43 @@
+// Composition: what lvsd cannot run among the resolved checkers, for `lvsd check-config` to report
+// (BFD_CHECK, fwmark, bind_if on IPv4, PCRE options JavaScript lacks, PING_CHECK without the
+// probes addon). Builds each checker without running it; nothing is opened or probed.
+import type { ResolvedLvs } from '../config/resolve-lvs.js';
+import { buildChecker, type FactoryContext } from './factory.js';
+import { probesAddon, probesAddonPath } from './native.js';
+import { CheckError } from './types.js';
+
+export interface CheckerProblem {
+  severity: 'error' | 'warning';
+  /** keepalived FMT_VS of the virtual server. */
+  vs: string;
+  /** "address:port" of the real server. */
+  rs: string;
+  type: string;
+  code: string;
+  message: string;
+}
+
+export function checkerProblems(lvs: ResolvedLvs, ctx: FactoryContext = {}): CheckerProblem[] {
+  const out: CheckerProblem[] = [];
+  for (const vs of lvs.virtual_servers) {
+    for (const rs of vs.real_servers) {
+      for (const ck of rs.checkers) {
+        const where = { vs: vs.id, rs: `${rs.address}:${rs.port}`, type: ck.type };
+        if (ck.type === 'FILE_CHECK' && !ctx.trackFiles) continue; // needs the track_file blocks
+        try {
+          const b = buildChecker(ck, vs, rs, ctx);
+          b.checker.close?.();
+        } catch (e) {
+          if (!(e instanceof CheckError)) throw e;
+          out.push({ ...where, severity: 'error', code: e.code, message: `${ck.type} of real server ${where.rs} (virtual server ${vs.id}): ${e.message}` });
+          continue;
+        }
+        if (ck.type === 'PING_CHECK' && !probesAddon())
+          out.push({ ...where, severity: 'error', code: 'LVSD_CHECK_RUNTIME', message: `PING_CHECK of real server ${where.rs}: needs the probes addon ${probesAddonPath()}, which is not built` });
+        if ((ck.type === 'HTTP_GET' || ck.type === 'SSL_GET') && ck.http_protocol !== '1.1')
+          out.push({ ...where, severity: 'warning', code: 'LVSD_CHECK_HTTP_PROTOCOL', message: `${ck.type} of real server ${where.rs}: requests are sent as HTTP/1.1 with Connection: close (http_protocol ${ck.http_protocol} is not sent as such)` });
+      }
+    }
+  }
+  return out;
+}
