@@ -20,7 +20,7 @@ import type { LabProcess } from '../lab/proc.js';
 import { worstDetectionMs, worstRecoveryMs, type CheckerTiming } from '../../src/check/policy.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const MAIN = fileURLToPath(new URL('../../src/check/check-only-main.js', import.meta.url));
+const LVSD = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 if (process.argv.includes('--ipvs-poll')) await poll();
@@ -181,7 +181,7 @@ virtual_server ${topo.vip} 80 {
     const file = join(lab!.dir, 'lvsd-check.conf');
     writeFileSync(file, conf());
     lv = await scenario(() => {
-      const p = topo.directors[0].spawn([process.execPath, MAIN, '-f', file], { name: 'd1: lvsd check-only' });
+      const p = topo.directors[0].spawn([process.execPath, LVSD, 'run', '--check-only', '-f', file], { name: 'd1: lvsd run --check-only' });
       return { stop: async () => {
         if (p.exitStatus) return p.exitStatus;
         p.kill('SIGTERM');
