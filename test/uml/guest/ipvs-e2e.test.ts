@@ -93,6 +93,25 @@ test('LVS-DR by lvsd: switching the forwarding method is one edit per real serve
   await roundTrip('dr');
 });
 
+/** Connection listings equal line by line, the `expire` column (mm:ss) allowed to differ by 1 s. */
+function sameButExpiry(lvsd: string, ipvsadm: string, form: string): void {
+  const a = lvsd.split('\n');
+  const b = ipvsadm.split('\n');
+  assert.equal(a.length, b.length, `${form}: line count`);
+  const re = /^(\S+ +)(\d+):(\d\d)( .*)$/;
+  for (let i = 0; i < a.length; i++) {
+    const x = re.exec(a[i] as string);
+    const y = re.exec(b[i] as string);
+    if (!x || !y) {
+      assert.equal(a[i], b[i], `${form}: line ${i + 1}`);
+      continue;
+    }
+    assert.equal(`${x[1]}${x[4]}`, `${y[1]}${y[4]}`, `${form}: line ${i + 1}`);
+    const secs = (m: RegExpExecArray) => Number(m[2]) * 60 + Number(m[3]);
+    assert.ok(Math.abs(secs(x) - secs(y)) <= 1, `${form}: line ${i + 1} expiry ${x[2]}:${x[3]} vs ${y[2]}:${y[3]}`);
+  }
+}
+
 test('after traffic, lvsd ipvsadm prints what ipvsadm prints for every listing form', async (t) => {
   if (NO_IPVS) return t.skip(NO_IPVS);
   // more entries: a second service with thresholds, persistence and a tunnel, and NAT traffic
@@ -133,7 +152,7 @@ for (const f of arg.forms) {
     const lines = [];
     const code = await runIpvsadm(f, { out: (s) => lines.push(s), err: (s) => lines.push(s) }, undefined, async () => before);
     const b = conns ? (before === after ? a : '') : execFileSync('ipvsadm', f, { encoding: 'utf8' });
-    if (a !== b) { out[name] = { unstable: i }; continue; }
+    if (a !== b) { out[name] = { unstable: i, ipvsadm: a, lvsd: lines.join('') }; continue; }
     out[name] = { tries: i, code, same: lines.join('') === a, ipvsadm: a, lvsd: lines.join(''), nonzero: /[1-9]/.test(a) };
     break;
   }
@@ -147,6 +166,12 @@ console.log(JSON.stringify(out));
   );
   for (const f of forms) {
     const r = res[f.join(' ')]!;
+    if (r.unstable !== undefined && f.includes('-c')) {
+      // No quiet window in 40 tries (a loaded machine; each entry's timer ticks on its own phase):
+      // every byte must still match except an expiry that ticked by one second in between.
+      sameButExpiry(r.lvsd ?? '', r.ipvsadm ?? '', f.join(' '));
+      continue;
+    }
     assert.ok(r.unstable === undefined, `${f.join(' ')}: ipvsadm's output kept changing`);
     assert.equal(r.code, 0, f.join(' '));
     assert.equal(r.lvsd, r.ipvsadm, `lvsd ipvsadm ${f.join(' ')}`);

@@ -43,18 +43,25 @@ test('lvsd run: a missing file is 66; a configuration with errors is 2 and nothi
   });
 });
 
-test('lvsd run: virtual servers without --vrrp-only are refused (64) with the reason', async () => {
+test('lvsd run: virtual servers without --vrrp-only or --check-only are refused (64) with the reason', async () => {
   const vs = 'virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 10.0.0.11 80 {\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n}\n';
   await withFile(VI + vs, async (f) => {
     const r = await call(['-f', f]);
     assert.equal(r.code, 64, r.err);
-    assert.match(r.err, /VRRP only.*--vrrp-only/s);
+    assert.match(r.err, /not both in one process.*Choose --vrrp-only or --check-only/s);
   });
 });
 
-test('lvsd run --help names the VRRP-only mode and the exit codes', () => {
-  assert.match(run.usage, /VRRP only/);
-  assert.match(run.usage, /--vrrp-only/);
+test('lvsd run: --vrrp-only and --check-only together are a usage error', async () => {
+  await withFile(VI, async (f) => {
+    await assert.rejects(call(['-f', f, '--vrrp-only', '--check-only']), /exclude each other/);
+  });
+});
+
+test('lvsd run --help names both modes and the exit codes', () => {
+  assert.match(run.usage, /--vrrp-only \(keepalived -P\)/);
+  assert.match(run.usage, /--check-only \(keepalived -C\)/);
   assert.match(run.usage, /2 configuration errors/);
   assert.ok(run.flags.some((f) => f.name === 'vrrp-only'));
+  assert.ok(run.flags.some((f) => f.name === 'check-only'));
 });
