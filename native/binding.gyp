@@ -1,10 +1,17 @@
-# lvsd's native socket shim (plain Node-API, C). Built by `make build` with node-gyp; see lvsd_net.c.
+# lvsd's native shims (plain Node-API, C), built by `make build` with node-gyp: the socket shim
+# (lvsd_net.c) and the health-check probes (lvsd_probes.c: ICMP echo, batched TCP connects).
 {
   "targets": [
     {
       "target_name": "lvsd_net",
       "sources": ["lvsd_net.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "defines": ["NAPI_VERSION=8"]
+    },
+    {
+      "target_name": "lvsd_probes",
+      "sources": ["lvsd_probes.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-O2"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

@@ -1,9 +1,10 @@
-// OS edge: loads the probes addon (native/probes.c: ICMP echo sockets, TCP connect probes) when it
+// OS edge: loads the probes addon (native/lvsd_probes.c: ICMP echo sockets, TCP connect probes) when it
 // has been built. PING_CHECK needs it; TCP_CHECK uses it when present (fewer system calls and
 // objects per probe) and Node's net sockets otherwise.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../util/paths.js';
 import { CheckError } from './types.js';
 
 export interface ProbesAddon {
@@ -17,12 +18,12 @@ export interface ProbesAddon {
   tcpClose(handle: unknown): void;
 }
 
-/** Where the addon is looked for: $LVSD_PROBES_ADDON, else native/probes.node beside this module. */
+/** Where the addon is looked for: $LVSD_PROBES_ADDON, else where `make build` puts it. */
 export function probesAddonPath(): string {
-  return process.env.LVSD_PROBES_ADDON ?? fileURLToPath(new URL('./native/probes.node', import.meta.url));
+  return process.env.LVSD_PROBES_ADDON ?? join(packageRoot(), 'native', 'build', 'Release', 'lvsd_probes.node');
 }
 
-export const BUILD_HINT = 'cc -O2 -shared -fPIC -I/usr/include/node -o <path> src/check/native/probes.c';
+export const BUILD_HINT = 'make build (node-gyp builds native/lvsd_probes.c)';
 
 let cached: ProbesAddon | null | undefined;
 

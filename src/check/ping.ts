@@ -1,6 +1,6 @@
 // OS edge: PING_CHECK. One probe = one ICMP echo request answered before the deadline
 // (RFC 792 / RFC 4443 §4.1). Node has no ICMP socket, so a small Node-API addon
-// (native/probes.c) opens a Linux ping socket (SOCK_DGRAM, no privilege needed when the group is
+// (native/lvsd_probes.c) opens a Linux ping socket (SOCK_DGRAM, no privilege needed when the group is
 // in net.ipv4.ping_group_range) or falls back to a raw ICMP socket. One socket per family and
 // source address serves every PING_CHECK; replies are matched by sequence number and source.
 // Spawning ping(8) per probe would cost a process per probe (PACKAGES.md).

@@ -1,4 +1,4 @@
-// Test support: makes the probes addon (src/check/native/probes.c) available to the tests: the
+// Test support: makes the probes addon (native/lvsd_probes.c) available to the tests: the
 // built one when present, else compiled with cc into a temporary folder removed at exit.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +14,7 @@ export function ensureProbesAddon(): string | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'lvsd-probes-addon-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'probes.node');
-  execFileSync('cc', ['-O2', '-shared', '-fPIC', '-I/usr/include/node', '-o', out, join(repoRoot(), 'src/check/native/probes.c')]);
+  execFileSync('cc', ['-O2', '-shared', '-fPIC', '-I/usr/include/node', '-o', out, join(repoRoot(), 'native/lvsd_probes.c')]);
   process.env.LVSD_PROBES_ADDON = out;
   return out;
 }
