@@ -4,9 +4,7 @@
 // removes what it programmed. The CLI command only parses flags and calls runCheckOnly.
 import { networkInterfaces } from 'node:os';
 import { pino, type Logger } from 'pino';
-import { ConfigError, formatDiagnostic, type Diagnostic } from '../config/diagnostics.js';
-import { runHostChecks } from '../config/host.js';
-import { loadConfig, sortDiagnostics } from '../config/load.js';
+import { loadToRun } from '../config/load.js';
 import { resolveLvs } from '../config/resolve-lvs.js';
 import type { Command } from '../config/model/common.js';
 import { runScript } from '../exec/run.js';
@@ -60,24 +58,11 @@ function localAddresses(): Set<string> {
 }
 
 export async function runCheckOnly(o: CheckOnlyOptions, io: CheckOnlyIo): Promise<number> {
-  let cfg;
-  try {
-    cfg = loadConfig(o.file, o.configId !== undefined ? { configId: o.configId } : {});
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      io.err(`lvsd run: ${e.message}`);
-      return EXIT.NOINPUT;
-    }
-    throw e;
-  }
-  const diags: Diagnostic[] = sortDiagnostics([...cfg.diagnostics, ...runHostChecks(cfg)], cfg.files);
-  for (const d of diags) if (d.severity !== 'info') io.err(formatDiagnostic(d));
+  // Problems are printed and errors refuse the run (keepalived's fix-up findings are among them).
+  const loaded = loadToRun(o.file, o.configId, io.err);
+  if (!loaded.ok) return loaded.why === 'unreadable' ? EXIT.NOINPUT : EXIT.CONFIG_ERRORS;
+  const cfg = loaded.cfg;
   const lvs = resolveLvs(cfg.model);
-  for (const f of lvs.findings) if (f.severity === 'error') io.err(`${o.file}: error: ${f.message}`);
-  if (diags.some((d) => d.severity === 'error') || lvs.findings.some((f) => f.severity === 'error')) {
-    io.err(`lvsd run: ${o.file} has errors; not starting`);
-    return EXIT.CONFIG_ERRORS;
-  }
   if (lvs.virtual_servers.length === 0) {
     io.err(`lvsd run --check-only: ${o.file} has no usable virtual_server; nothing to check`);
     return EXIT.CONFIG_ERRORS;

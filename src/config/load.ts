@@ -2,7 +2,8 @@
 // content), runs host checks when asked, and returns the one model with its diagnostics.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ConfigError, type Diagnostic } from './diagnostics.js';
+import { ConfigError, formatDiagnostic, type Diagnostic } from './diagnostics.js';
+import { runHostChecks } from './host.js';
 import { nodeFileSystem } from './keepalived/fs.js';
 import { parseKeepalivedFile, type ParsedConfig } from './keepalived/parse.js';
 import type { ConfigFileSystem } from './keepalived/preprocess.js';
@@ -51,4 +52,34 @@ export function sortDiagnostics(diags: readonly Diagnostic[], files: readonly st
       (a.loc?.line ?? 0) - (b.loc?.line ?? 0) ||
       (a.loc?.col ?? 0) - (b.loc?.col ?? 0),
   );
+}
+
+export type Loaded = ReturnType<typeof loadConfig>;
+
+/**
+ * Load a configuration to run it: host checks included, problems (not notes) printed through
+ * `err`, and a refusal when there is an error. Shared by every `lvsd run` mode.
+ */
+export function loadToRun(
+  file: string,
+  configId: string | undefined,
+  err: (s: string) => void,
+): { ok: true; cfg: Loaded } | { ok: false; why: 'unreadable' | 'errors' } {
+  let cfg: Loaded;
+  try {
+    cfg = loadConfig(file, configId !== undefined ? { configId } : {});
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err(`lvsd run: ${e.message}`);
+      return { ok: false, why: 'unreadable' };
+    }
+    throw e;
+  }
+  const diags = sortDiagnostics([...cfg.diagnostics, ...runHostChecks(cfg)], cfg.files);
+  for (const d of diags) if (d.severity !== 'info') err(formatDiagnostic(d));
+  if (diags.some((d) => d.severity === 'error')) {
+    err(`lvsd run: ${file} has errors; not starting`);
+    return { ok: false, why: 'errors' };
+  }
+  return { ok: true, cfg };
 }

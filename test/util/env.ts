@@ -65,3 +65,13 @@ export function requireRoot(t: Skippable, commands: readonly string[] = []): boo
   t.skip(why);
   return false;
 }
+
+/** Whether a process is running (a zombie waiting for its reaper counts as gone). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}

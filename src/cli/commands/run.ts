@@ -1,9 +1,7 @@
 // CLI layer: `lvsd run`: load the configuration, start the VRRP node in the foreground with JSON logs,
 // stop gracefully on SIGTERM / SIGINT (masters send priority 0 and release their VIPs).
 import { pino } from 'pino';
-import { ConfigError, formatDiagnostic, type Diagnostic } from '../../config/diagnostics.js';
-import { runHostChecks } from '../../config/host.js';
-import { loadConfig, sortDiagnostics } from '../../config/load.js';
+import { loadToRun } from '../../config/load.js';
 import { resolveVrrp } from '../../config/resolve-vrrp.js';
 import { logVrrpEvents, type LogLevel } from '../../events/log.js';
 import { vrrpBus } from '../../events/vrrp.js';
@@ -59,23 +57,9 @@ export const run: Command = {
       return runCheckOnly({ file, logLevel: level, ...(id !== undefined ? { configId: id } : {}) }, io);
     }
 
-    let cfg;
-    try {
-      const id = flag(p, 'config-id');
-      cfg = loadConfig(file, id !== undefined ? { configId: id } : {});
-    } catch (e) {
-      if (e instanceof ConfigError) {
-        io.err(`lvsd run: ${e.message}`);
-        return EXIT.NOINPUT;
-      }
-      throw e;
-    }
-    const diags: Diagnostic[] = sortDiagnostics([...cfg.diagnostics, ...runHostChecks(cfg)], cfg.files);
-    for (const d of diags) if (d.severity !== 'info') io.err(formatDiagnostic(d));
-    if (diags.some((d) => d.severity === 'error')) {
-      io.err(`lvsd run: ${file} has errors; not starting`);
-      return EXIT.CONFIG_ERRORS;
-    }
+    const loaded = loadToRun(file, flag(p, 'config-id'), io.err);
+    if (!loaded.ok) return loaded.why === 'unreadable' ? EXIT.NOINPUT : EXIT.CONFIG_ERRORS;
+    const cfg = loaded.cfg;
     const lvsParts = cfg.model.virtual_servers.length + cfg.model.virtual_server_groups.length;
     if (!has(p, 'vrrp-only') && lvsParts > 0) {
       io.err('lvsd run: this build runs VRRP (--vrrp-only) or IPVS with health checks (--check-only), not both in one process, and this configuration has virtual_server blocks; refusing to take VIPs that nothing would forward. Choose --vrrp-only or --check-only.');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { MiscChecker, miscVerdict } from '../../../src/check/misc.js';
-import { isRoot } from '../../util/env.js';
+import { alive, isRoot } from '../../util/env.js';
 
 function misc(misc_path: string, o: { timeoutMs?: number; dynamic?: boolean; user?: string } = {}) {
   return new MiscChecker({ misc_path, timeoutMs: o.timeoutMs ?? 3000, misc_dynamic: o.dynamic ?? false, ...(o.user ? { user: o.user } : {}) });
@@ -16,14 +16,6 @@ async function probe(c: MiscChecker) {
   const t0 = performance.now();
   const r = await c.probe(new AbortController().signal, t0 + c.budgetMs);
   return { ...r, ms: performance.now() - t0 };
-}
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 test('misc_dynamic verdicts follow keepalived: 0 up, 1 down, 2..255 up with weight status-2', () => {

@@ -1,18 +1,9 @@
 import { test } from 'node:test';
-import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { runScript, splitCommand } from '../../../src/exec/run.js';
 import { resolveIds, parseColonFile } from '../../../src/exec/users.js';
+import { alive } from '../../util/env.js';
 
-/** Running (a zombie waiting for its reaper counts as dead). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 test('splitCommand: words, quotes and escapes as keepalived splits script lines', () => {
   assert.deepEqual(splitCommand('/bin/check  a "b c" \'d e\' f\\ g'), ['/bin/check', 'a', 'b c', 'd e', 'f g']);
