@@ -162,14 +162,16 @@ function withEvent(r: StepResult, e: CheckerEvent | undefined): StepResult {
 
 /**
  * The longest time from a fault (the server starts failing every probe) to the checker going
- * down, for a checker that is up and steady: the wait for the next probe, then retry + 1 failed
- * probes each taking up to `probeMs`, separated by delay_before_retry. Used by tests and the
- * side-by-side comparison to bound reaction times.
+ * down, for a checker that is up and steady: the probe in flight when the fault came (it saw the
+ * server still up; MISC_CHECK excepted, whose next run is timed from the previous start), the
+ * wait for the next probe, then retry + 1 failed probes each taking up to `probeMs`, separated by
+ * delay_before_retry. Used by tests and the side-by-side comparison to bound reaction times.
  */
 export function worstDetectionMs(t: CheckerTiming, probeMs: number): number {
   const retries = t.retry;
   const between = t.flavor === 'misc' ? Math.max(t.delayBeforeRetryMs, probeMs) : t.delayBeforeRetryMs + probeMs;
-  return t.delayLoopMs + probeMs + retries * between;
+  const inFlight = t.flavor === 'misc' ? 0 : probeMs;
+  return inFlight + t.delayLoopMs + probeMs + retries * between;
 }
 
 /** The longest time from recovery (every probe passes) to the checker coming up again. */
