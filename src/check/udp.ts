@@ -2,12 +2,10 @@
 // check_udp.c). An ICMP error (port unreachable) fails it. With require_reply a reply must come
 // before the deadline, of min..max_reply_length bytes, and match the given bytes where given
 // ('x' nibbles match anything); without it, silence until the deadline passes.
-import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { checkConnectionSupported, dialAddress, type ConnectionOptions } from './connect.js';
-import { atDeadline } from './deadline.js';
-import { fail, hostPort, ok, reasonOfErrno, type Checker, type Deadline, type ProbeResult } from './types.js';
+import { checkConnectionSupported, type ConnectionOptions } from './connect.js';
+import { fail, hostPort, ok, type Checker, type Deadline, type ProbeResult } from './types.js';
+import { udpExchange } from './udp-exchange.js';
 
 export interface UdpCheckOptions {
   payload?: string;
@@ -66,44 +64,19 @@ export class UdpChecker implements Checker {
 
   probe(signal: AbortSignal, deadline: Deadline): Promise<ProbeResult> {
     const where = hostPort(this.conn.address, this.conn.port);
-    return new Promise<ProbeResult>((resolve) => {
-      if (signal.aborted) return resolve(fail('aborted', `UDP to ${where} aborted`));
-      const sock = dgram.createSocket(this.conn.address.includes(':') ? 'udp6' : 'udp4');
-      const started = performance.now();
-      let done = false;
-      const finish = (r: ProbeResult): void => {
-        if (done) return;
-        done = true;
-        cancel();
-        signal.removeEventListener('abort', onAbort);
-        try {
-          sock.close();
-        } catch {
-          /* already closed */
-        }
-        resolve(r);
-      };
-      const onAbort = (): void => finish(fail('aborted', `UDP to ${where} aborted`));
-      signal.addEventListener('abort', onAbort, { once: true });
-      const cancel = atDeadline(deadline, () => {
-        const ms = (performance.now() - started).toFixed(0);
-        finish(this.o.require_reply ? fail('timeout', `UDP to ${where}: no reply in ${ms} ms`) : ok(`UDP to ${where}: no ICMP error in ${ms} ms`));
-      });
-      sock.on('error', (e: NodeJS.ErrnoException) => finish(fail(reasonOfErrno(e.code), `UDP to ${where}: ${e.code ?? e.message}`)));
-      sock.on('message', (msg) => {
-        if (!this.o.require_reply) return finish(ok(`UDP to ${where}: ${msg.length}-byte reply`));
+    return udpExchange({
+      conn: this.conn,
+      signal,
+      deadline,
+      label: 'UDP',
+      payload: () => this.fixedPayload ?? randomBytes(8),
+      onReply: (msg, ms) => {
+        if (!this.o.require_reply) return ok(`UDP to ${where}: ${msg.length}-byte reply`);
         const problem = replyProblem(msg, this.o, this.pattern);
-        finish(problem ? fail('protocol', `UDP to ${where}: ${problem}`) : ok(`UDP to ${where}: ${msg.length}-byte reply in ${(performance.now() - started).toFixed(0)} ms`));
-      });
-      const bind = this.conn.bindto || this.conn.bind_port ? { address: this.conn.bindto, port: this.conn.bind_port ?? 0 } : { port: 0 };
-      sock.bind(bind, () => {
-        sock.connect(this.conn.port, dialAddress(this.conn), () => {
-          if (done) return;
-          sock.send(this.fixedPayload ?? randomBytes(8), (e) => {
-            if (e) finish(fail(reasonOfErrno((e as NodeJS.ErrnoException).code), `UDP to ${where}: ${e.message}`));
-          });
-        });
-      });
+        return problem ? fail('protocol', `UDP to ${where}: ${problem}`) : ok(`UDP to ${where}: ${msg.length}-byte reply in ${ms.toFixed(0)} ms`);
+      },
+      onSilence: (ms) =>
+        this.o.require_reply ? fail('timeout', `UDP to ${where}: no reply in ${ms.toFixed(0)} ms`) : ok(`UDP to ${where}: no ICMP error in ${ms.toFixed(0)} ms`),
     });
   }
 }
