@@ -3,7 +3,7 @@ import type { Command } from '../model/common.js';
 import type { GlobalDefs } from '../model/global.js';
 import type { ConfigModel } from '../model/index.js';
 import type { ConfWriter } from './emit-util.js';
-import { commandArgs } from './vrrp-common.js';
+import { commandArgs } from './command.js';
 
 type G = GlobalDefs;
 

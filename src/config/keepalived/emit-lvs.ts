@@ -5,6 +5,7 @@ import type { Checker, HttpUrl, SslConfig } from '../model/check.js';
 import type { ConfigModel } from '../model/index.js';
 import type { LvsMethod, RealServer, VirtualServer, VirtualServerGroup } from '../model/lvs.js';
 import type { ConfWriter } from './emit-util.js';
+import { commandArgs } from './command.js';
 
 type Rec = Record<string, unknown>;
 
@@ -20,9 +21,7 @@ function method(w: ConfWriter, kw: string, m: LvsMethod | undefined): void {
 }
 
 function command(w: ConfWriter, kw: string, c: Command | undefined): void {
-  if (!c) return;
-  // keepalived reads `cmd [user [group]]`: a group can only follow a user.
-  w.line(kw, c.command, c.user, c.user !== undefined ? c.group : undefined);
+  if (c) w.line(kw, ...commandArgs(c));
 }
 
 function num(w: ConfWriter, kw: string, v: number | undefined): void {

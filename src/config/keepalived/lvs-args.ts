@@ -1,7 +1,6 @@
 // Config layer (pure): argument readers of the LVS sections of keepalived.conf: forwarding
 // methods, scripts with user/group, hex strings, virtual_server_group address ranges, HTTP
 // status codes. Each reports its own problems with the token's location.
-import type { Command } from '../model/common.js';
 import type { StatusRange } from '../model/check.js';
 import type { LvsMethod, VsgAddress } from '../model/lvs.js';
 import type { Token } from '../source.js';
@@ -75,20 +74,6 @@ export function readLvsMethod(s: Stmt, ctx: ParseContext): LvsMethod | undefined
   const out: LvsMethod = { method: 'TUN' };
   if (type) out.type = type;
   if (csum) out.csum = csum;
-  return out;
-}
-
-/** `<command>|"<command line>" [user [group]]` (keepalived notify_script_init). */
-export function readCommand(s: Stmt, ctx: ParseContext): Command | undefined {
-  if (!ctx.arity(s, 1, 3)) return undefined;
-  const [cmd, user, group] = s.args as [Token, Token | undefined, Token | undefined];
-  if (cmd.text.trim() === '') {
-    ctx.diags.error('invalid-value', `'${s.kw.text}': empty command`, cmd.loc);
-    return undefined;
-  }
-  const out: Command = { command: cmd.text };
-  if (user) out.user = user.text;
-  if (group) out.group = group.text;
   return out;
 }
 

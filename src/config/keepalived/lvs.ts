@@ -15,7 +15,8 @@ import {
 import type { Token } from '../source.js';
 import { checkerKeywords, boolKw, flagKw, intKw, timerKw, wordKw } from './check.js';
 import { canonicalIp, type KeywordSpec, type KeywordTable, type ParseContext } from './context.js';
-import { readCommand, readLvsMethod, readVsgAddress } from './lvs-args.js';
+import { readCommand } from './command.js';
+import { readLvsMethod, readVsgAddress } from './lvs-args.js';
 import type { Stmt } from './tree.js';
 
 export { validateLvs } from './lvs-validate.js';

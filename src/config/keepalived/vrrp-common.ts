@@ -1,10 +1,10 @@
 // Config layer (pure): pieces of the VRRP grammar shared by instances, sync groups, scripts and
 // global_defs: named blocks, track_* entry blocks, notify commands, block walking with typo hints.
-import type { Command } from '../model/common.js';
 import { FILE_WEIGHT_MAX, WEIGHT_MAX, type TrackInterface, type TrackScriptRef } from '../model/vrrp.js';
 import type { Token } from '../source.js';
 import { suggest, type ParseContext } from './context.js';
 import type { Stmt } from './tree.js';
+import { readCommand } from './command.js';
 
 /** The single name of `vrrp_instance NAME {`, `vrrp_script NAME {`, ... */
 export function blockName(s: Stmt, ctx: ParseContext): Token | undefined {
@@ -32,25 +32,6 @@ export function addNamed<T extends { name: string }>(list: T[], item: T, nameTok
   return true;
 }
 
-/**
- * `notify_* SCRIPT [user [group]]`: the script (quote it when it has arguments) and who runs it.
- * keepalived keeps the first of two definitions.
- */
-export function readCommand(s: Stmt, ctx: ParseContext): Command | undefined {
-  if (!ctx.arity(s, 1, 3)) return undefined;
-  const [c, u, g] = s.args as [Token, Token | undefined, Token | undefined];
-  if (c.text.trim() === '') {
-    ctx.diags.error('invalid-value', `'${s.kw.text}': the script is empty`, c.loc);
-    return undefined;
-  }
-  const cmd: Command = { command: c.text };
-  if (u) cmd.user = u.text;
-  if (g) cmd.group = g.text;
-  ctx.at(cmd, '', s.kw.loc);
-  ctx.at(cmd, 'command', c.loc);
-  return cmd;
-}
-
 /** Set a notify command field, keeping the first one as keepalived does. */
 export function setCommand<T extends object>(obj: T, field: keyof T & string, s: Stmt, ctx: ParseContext): void {
   if ((obj as Record<string, unknown>)[field] !== undefined) {
@@ -62,16 +43,6 @@ export function setCommand<T extends object>(obj: T, field: keyof T & string, s:
   if (!cmd) return;
   (obj as Record<string, unknown>)[field] = cmd;
   ctx.at(obj, field, s.kw.loc);
-}
-
-/** Emit-side words of a Command: `SCRIPT [user [group]]`. */
-export function commandArgs(c: Command): string[] {
-  const out = [c.command];
-  if (c.user !== undefined) {
-    out.push(c.user);
-    if (c.group !== undefined) out.push(c.group);
-  }
-  return out;
 }
 
 export type TrackKind = 'track_interface' | 'track_script' | 'track_file' | 'track_process' | 'track_bfd';

@@ -5,7 +5,8 @@ import type { StaticIp, StaticRoute, StaticRule, VirtualIp, VirtualRoute, Virtua
 import type { Token } from '../source.js';
 import { canonicalIp, type KeywordSpec, type KeywordTable, type ParseContext } from './context.js';
 import type { Stmt } from './tree.js';
-import { hint, intArg, readCommand, readTrackBlock, setCommand, type TrackKind } from './vrrp-common.js';
+import { readCommand } from './command.js';
+import { hint, intArg, readTrackBlock, setCommand, type TrackKind } from './vrrp-common.js';
 import { parseIpEntry, readCidr } from './vrrp-ip.js';
 import { parseRoute } from './vrrp-route.js';
 import { parseRule } from './vrrp-rule.js';
