@@ -33,6 +33,15 @@ chmod 0755 "$r/run"
 mkdir -p "$r/usr/lib/modules"
 mount -t tmpfs tmpfs "$r/usr/lib/modules"
 ln -s "$mods" "$r/usr/lib/modules/$kver"
+# The repository, when it lies under a folder hidden by the tmpfs mounts above (a checkout in
+# /tmp): an overlay of it at its host path, writable and discarded like the rest of the root.
+repo=${lvsd_repo:-}
+case "$repo" in
+  /tmp/*|/run/*|/var/tmp/*|/dev/shm/*)
+    mkdir -p "$s/rupper" "$s/rwork" "$r$repo"
+    mount -t overlay overlay -o "lowerdir=$s/lower$repo,upperdir=$s/rupper,workdir=$s/rwork" "$r$repo" \
+      || die "overlay of the repository $repo failed";;
+esac
 # The job directory, read-write, at its host path (after the tmpfs on /tmp).
 mkdir -p "$r$job"
 mount -t hostfs -o "$job" hostfs "$r$job" || die "hostfs job mount failed"

@@ -113,7 +113,7 @@ export async function runInUml(command: readonly string[] | { script: string }, 
     const modules = (opts.modules ?? UML_DEFAULT_MODULES).join(',');
     const argv = [
       'linux.uml', `mem=${opts.memMb ?? 1024}M`, 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'ro',
-      `init=${join(root, 'scripts/uml-stage1.sh')}`, `lvsd_job=${job}`, `lvsd_stage2=${join(root, 'scripts/uml-stage2.sh')}`,
+      `init=${join(root, 'scripts/uml-stage1.sh')}`, `lvsd_job=${job}`, `lvsd_repo=${root}`, `lvsd_stage2=${join(root, 'scripts/uml-stage2.sh')}`,
       `lvsd_modules=${modules}`, `uml_dir=${job}`, 'umid=lvsd', 'con=null', 'con0=null,fd:1', 'quiet', 'loglevel=3',
     ];
     if (opts.cpu !== undefined) argv.unshift('taskset', '-c', String(opts.cpu));
