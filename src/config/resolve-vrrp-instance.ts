@@ -87,7 +87,7 @@ export function fixAdvertInt(adv: number, version: 2 | 3): { value: number; why?
   if (version === 2) {
     if (us >= 256e6) return { value: 255, why: `VRRPv2 advertisement interval ${adv}s is out of range (below 256s); using 255` };
     if (us % 1e6 !== 0) {
-      const r = Math.max(1, Math.floor((us + 5e5) / 1e6));
+      const r = Math.min(255, Math.max(1, Math.floor((us + 5e5) / 1e6)));
       return { value: r, why: `VRRPv2 advertisement interval ${adv}s must be whole seconds (RFC 3768 §5.3.7); rounding to ${r}` };
     }
     return { value: us / 1e6 };
@@ -95,7 +95,7 @@ export function fixAdvertInt(adv: number, version: 2 | 3): { value: number; why?
   // RFC 5798 §5.2.7: 12 bits of centiseconds.
   if (us >= 4096e4) return { value: 40.95, why: `VRRPv3 advertisement interval ${adv}s is out of range (below 40.96s); using 40.95` };
   if (us % 1e4 !== 0) {
-    const r = Math.max(1, Math.floor((us + 5e3) / 1e4)) / 100;
+    const r = Math.min(4095, Math.max(1, Math.floor((us + 5e3) / 1e4))) / 100;
     return { value: r, why: `VRRPv3 advertisement interval ${adv}s must be in units of 10ms; rounding to ${r}` };
   }
   return { value: us / 1e6 };

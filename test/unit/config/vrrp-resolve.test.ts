@@ -64,6 +64,9 @@ test('advert_int follows the effective version: v2 rounds to whole seconds, v3 t
   assert.equal(big.r.advert_int, 40.95);
   assert.ok(big.codes.includes('advert-int-fixed'));
   assert.ok(!one(['version 3', 'advert_int 0.25', ...vip4]).codes.includes('advert-int-fixed'));
+  // Rounding to the nearest step never leaves the range: the top of each grid is a ceiling.
+  assert.equal(fixAdvertInt(40.955, 3).value, 40.95);
+  assert.equal(fixAdvertInt(255.6, 2).value, 255);
 });
 
 test('property: fixAdvertInt lands on the version grid, within range, within half a step of the input', () => {
