@@ -44,6 +44,38 @@ export type PoolEvent =
   /** Pushing the desired table failed; the next change retries. */
   | { kind: 'table-error'; error: Error };
 
+/** One finished probe (metrics: counts and latency by checker type). */
+export interface ProbeDone {
+  type: string;
+  target: string;
+  ok: boolean;
+  reason: string;
+  /** From the probe's start to its result, ms. */
+  ms: number;
+}
+
+/** A real server's state as `lvsd status` shows it. */
+export interface RsStatus {
+  address: string;
+  port: number;
+  alive: boolean;
+  /** Weight in the desired table now (0 when out or inhibited). */
+  weight: number;
+  /** Configured weight. */
+  configured: number;
+  checkers: { type: string; target: string; up: boolean }[];
+}
+
+export interface VsStatus {
+  id: string;
+  quorumUp: boolean;
+  sorryActive: boolean;
+  /** Summed weight of live real servers, and of all configured ones. */
+  liveWeight: number;
+  totalWeight: number;
+  realServers: RsStatus[];
+}
+
 export type BuildFn = (ck: ResolvedChecker, vs: ResolvedVirtualServer, rs: ResolvedRealServer) => Built;
 
 export interface PoolOptions {
@@ -66,6 +98,13 @@ export interface PoolOptions {
    * of it.
    */
   tickMs?: number;
+  /**
+   * Checker states carried over from the pool this one replaces (a reload), by unit key
+   * (`states()` of the old pool): a server that was down stays down, no check starts again from alpha.
+   */
+  carry?: ReadonlyMap<string, CheckerState>;
+  /** Called after every probe (metrics). */
+  onProbe?: (p: ProbeDone) => void;
 }
 
 interface Sub {
@@ -75,6 +114,7 @@ interface Sub {
 }
 
 interface Unit {
+  key: string;
   checker: Checker;
   timing: CheckerTiming;
   state: CheckerState;
@@ -150,7 +190,8 @@ export class CheckPool {
           let u = byKey.get(key);
           if (u) b.checker.close?.();
           else {
-            u = { checker: b.checker, timing: b.timing, state: initialState(b.timing), subs: [], names: [], logAll: ck.log_all_failures, gen: 0, abort: new AbortController(), running: false };
+            const carried = o.carry?.get(key);
+            u = { key, checker: b.checker, timing: b.timing, state: carried ? { ...carried } : initialState(b.timing), subs: [], names: [], logAll: ck.log_all_failures, gen: 0, abort: new AbortController(), running: false };
             if (ck.type === 'MISC_CHECK') u.limit = this.scriptLimit;
             else if (ck.type !== 'FILE_CHECK') u.limit = this.netLimit;
             byKey.set(key, u);
@@ -211,8 +252,41 @@ export class CheckPool {
     else this.suspended.delete(v);
   }
 
-  /** Stops probing (in-flight probes are aborted); returns the omega notifications. */
-  async stop(): Promise<PolicyAction[]> {
+  /** Every unit's checker state by unit key, for the pool that replaces this one (`carry`). */
+  states(): Map<string, CheckerState> {
+    return new Map(this.units.map((u) => [u.key, { ...u.state }]));
+  }
+
+  /** Each virtual server's quorum, weights and real servers with their checkers (for `lvsd status`). */
+  status(): VsStatus[] {
+    const ck = new Map<string, { type: string; target: string; up: boolean }>();
+    for (const u of this.units) for (const s of u.subs) ck.set(`${s.v}/${s.r}/${s.c}`, { type: u.checker.type, target: u.checker.target, up: u.state.isUp });
+    return this.o.virtualServers.map((vs, v) => {
+      const st = this.policy.state[v]!;
+      const dests = this.policy.dests(v);
+      return {
+        id: vs.id,
+        quorumUp: st.quorumUp,
+        sorryActive: dests.some((d) => d.sorry && d.weight > 0),
+        liveWeight: this.policy.liveWeight(v),
+        totalWeight: vs.real_servers.reduce((n, rs) => n + Math.max(0, rs.weight), 0),
+        realServers: vs.real_servers.map((rs, r) => ({
+          address: rs.address,
+          port: rs.port,
+          alive: st.rs[r]!.alive,
+          weight: dests.find((d) => d.rs === rs)?.weight ?? 0,
+          configured: rs.weight,
+          checkers: rs.checkers.map((_c, c) => ck.get(`${v}/${r}/${c}`)).filter((x): x is { type: string; target: string; up: boolean } => x !== undefined),
+        })),
+      };
+    });
+  }
+
+  /**
+   * Stops probing (in-flight probes are aborted); returns the omega notifications. `quiet`: a
+   * reload hands the pool over, so no omega notification and no table change.
+   */
+  async stop(opts: { quiet?: boolean } = {}): Promise<PolicyAction[]> {
     this.stopped = true;
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.queue.clear();
@@ -224,6 +298,7 @@ export class CheckPool {
     this.netLimit.clearQueue();
     this.scriptLimit.clearQueue();
     await this.pushing;
+    if (opts.quiet) return [];
     const acts = this.policy.stop();
     this.actions(acts);
     return acts;
@@ -318,6 +393,7 @@ export class CheckPool {
     if (this.stopped) return;
     this.probes++;
     if (!r.ok) this.failures++;
+    this.o.onProbe?.({ type: u.checker.type, target: u.checker.target, ok: r.ok, reason: r.reason, ms: this.clock.now() - start });
     this.result(u, r, start, due);
   }
 
