@@ -10,6 +10,7 @@ export const commandLoaders: ReadonlyMap<string, () => Promise<Command>> = new M
   ['convert', async () => (await import('./config.js')).convert],
   ['schema', async () => (await import('./config.js')).schema],
   ['ipvsadm', async () => (await import('./ipvsadm.js')).ipvsadmCommand],
+  ['status', async () => (await import('./status.js')).status],
 ]);
 
 export async function loadAllCommands(): Promise<Command[]> {
