@@ -4,6 +4,9 @@ import type { Status } from './report.js';
 
 export const EVENT_MARK = '@@lvsd-demo ';
 
+/** The steps the program inside UML runs, by number, with their names in the report. */
+export const UML_STEPS: Readonly<Record<number, string>> = { 2: 'election, IPVS tables', 3: 'steady traffic', 4: 'crash and takeover', 5: 'sorry server', 6: 'metrics' };
+
 export type DemoEvent =
   /** A step starts (the host prints its progress line). */
   | { t: 'begin'; n: number; title: string }

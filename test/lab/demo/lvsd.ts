@@ -1,10 +1,11 @@
-// Lab demo, process edge: where this build's `lvsd` and the demo configuration are, lvsd started
-// in a lab host with its JSON log read back as events, and small readers of a host's links.
+// Lab demo, process edge: where this build's `lvsd` and the demo configuration are, what this
+// build's `lvsd run` offers, and a director: lvsd running in a lab host with its JSON log read
+// back as events.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Host } from '../netns.js';
-import { run, waitFor, type LabProcess } from '../proc.js';
+import { run, waitFor, type ExitStatus, type LabProcess } from '../proc.js';
 
 /** The build this file belongs to (dist/ under `make lab`). */
 export const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -31,13 +32,29 @@ export function lvsdArgv(args: readonly string[]): string[] {
   return [process.execPath, LVSD_MAIN, ...args];
 }
 
-/**
- * True when this build's `lvsd run` offers --check-only (IPVS and health checks from the
- * configuration). Read from `lvsd run --help`, so the demo follows the CLI as it grows.
- */
-export async function checkOnlyWired(): Promise<boolean> {
-  const r = await run(lvsdArgv(['run', '--help']), { allowFail: true, timeoutMs: 20_000 });
-  return r.code === 0 && /--check-only\b/.test(r.stdout);
+/** What this build's `lvsd run` offers, read from its --help (the demo follows the CLI as it grows). */
+export interface RunFeatures {
+  /** `lvsd run -f FILE` runs VRRP, checks and IPVS in one process. */
+  full: boolean;
+  /** `--metrics-listen ADDR:PORT` (Prometheus metrics over HTTP). */
+  metrics: boolean;
+  /** `--control-socket PATH` (each director of the demo needs its own). */
+  controlSocket: boolean;
+}
+
+export function runFeatures(help: string): RunFeatures {
+  return {
+    // Until the daemon lands, the help says a configuration with virtual_server blocks is refused without a mode.
+    full: !/not in this build yet/.test(help) && !/is refused/.test(help),
+    metrics: /--metrics-listen\b/.test(help),
+    controlSocket: /--control-socket\b/.test(help),
+  };
+}
+
+export async function probeRunFeatures(): Promise<RunFeatures & { help: string }> {
+  const r = await run(lvsdArgv(['run', '--help']), { allowFail: true, timeoutMs: 30_000 });
+  const help = `${r.stdout}\n${r.stderr}`;
+  return { ...runFeatures(help), help };
 }
 
 export interface LogEvent {
@@ -46,28 +63,77 @@ export interface LogEvent {
   [k: string]: unknown;
 }
 
-/** One `lvsd run` process in a lab host, its JSON log lines parsed on demand. */
-export class LvsdProcess {
-  constructor(
+export interface DirectorOptions {
+  features: RunFeatures;
+  /** ADDR:PORT for --metrics-listen (only passed when the build offers it). */
+  metricsListen?: string;
+  /** Path for --control-socket (only passed when the build offers it). */
+  controlSocket?: string;
+}
+
+/**
+ * One director: `lvsd run -f CONF` in `host` (the full daemon), or, while this build does not have
+ * it, `lvsd run --vrrp-only` and `lvsd run --check-only` side by side (keepalived's -P / -C).
+ */
+export class Director {
+  private constructor(
     readonly host: Host,
-    readonly proc: LabProcess,
+    readonly label: string,
+    readonly argvs: string[][],
+    readonly procs: LabProcess[],
   ) {}
 
-  static runVrrp(host: Host, conf: string): LvsdProcess {
-    return new LvsdProcess(host, host.spawn(lvsdArgv(['run', '--vrrp-only', '-f', conf, '--log-level', 'info']), { name: `${host.name}: lvsd` }));
+  static start(host: Host, label: string, conf: string, o: DirectorOptions): Director {
+    const common = ['-f', conf, '--log-level', 'info'];
+    const extra = [
+      ...(o.features.metrics && o.metricsListen ? ['--metrics-listen', o.metricsListen] : []),
+      ...(o.features.controlSocket && o.controlSocket ? ['--control-socket', o.controlSocket] : []),
+    ];
+    const argvs = o.features.full ? [['run', ...common, ...extra]] : [['run', '--vrrp-only', ...common], ['run', '--check-only', ...common]];
+    const procs = argvs.map((a) => host.spawn(lvsdArgv(a), { name: `${label}: lvsd ${a.slice(0, 2).join(' ')}` }));
+    return new Director(host, label, argvs, procs);
+  }
+
+  /** The command lines, as an operator would type them. */
+  commands(): string[] {
+    return this.argvs.map((a) => `lvsd ${a.map((w) => w.replace(/^.*\/(director-.\.conf)$/, '$1')).join(' ')}`);
+  }
+
+  get alive(): boolean {
+    return this.procs.every((p) => p.alive);
+  }
+
+  /** Process groups (one per process; the lab starts each as a group leader). */
+  pgids(): number[] {
+    return this.procs.map((p) => p.pgid);
   }
 
   events(): LogEvent[] {
     const out: LogEvent[] = [];
-    for (const l of this.proc.stdout) {
-      if (!l.startsWith('{')) continue;
-      try {
-        out.push(JSON.parse(l) as LogEvent);
-      } catch {
-        /* not a log line */
+    for (const p of this.procs) {
+      for (const l of p.stdout) {
+        if (!l.startsWith('{')) continue;
+        try {
+          out.push(JSON.parse(l) as LogEvent);
+        } catch {
+          /* not a log line */
+        }
       }
     }
     return out;
+  }
+
+  /** When every process of this director logged `lvsd.ready` (wall-clock ms), if they all did. */
+  readyAt(): number | undefined {
+    const at = this.procs.map((p) => {
+      for (const l of p.stdout) if (l.includes('"lvsd.ready"')) return Date.parse((JSON.parse(l) as LogEvent).time);
+      return undefined;
+    });
+    return at.every((x) => x !== undefined) ? Math.max(...(at as number[])) : undefined;
+  }
+
+  transitions(instance: string): LogEvent[] {
+    return this.events().filter((e) => e.event === 'vrrp.transition' && e.instance === instance);
   }
 
   /** The first transition of `instance` to `state` among those logged after the first `after`. */
@@ -75,18 +141,34 @@ export class LvsdProcess {
     let hit: LogEvent | undefined;
     await waitFor(() => {
       hit = this.transitions(instance).slice(after).find((e) => e.to === state);
-      return hit !== undefined || !this.proc.alive;
-    }, timeoutMs, 10);
-    if (!hit) throw new Error(`${this.host.name}: ${instance} did not become ${state} within ${timeoutMs} ms; lvsd said:\n${this.lastLines()}`);
+      return hit !== undefined || !this.alive;
+    }, timeoutMs, 20);
+    if (!hit) throw new Error(`${this.label}: ${instance} did not become ${state} within ${timeoutMs} ms${this.alive ? '' : ' (lvsd exited)'}; lvsd said:\n${this.lastLines()}`);
     return hit;
   }
 
-  transitions(instance: string): LogEvent[] {
-    return this.events().filter((e) => e.event === 'vrrp.transition' && e.instance === instance);
+  /** A crash: SIGKILL to every process group of this director (nothing is released). */
+  crash(): void {
+    for (const p of this.procs) p.killGroup('SIGKILL');
+  }
+
+  exited(): Promise<ExitStatus[]> {
+    return Promise.all(this.procs.map((p) => p.exited));
+  }
+
+  /** SIGTERM to each process (graceful stop), SIGKILL after `graceMs`; their exit statuses. */
+  async stop(graceMs = 8000): Promise<ExitStatus[]> {
+    return Promise.all(this.procs.map((p) => p.stop(graceMs)));
   }
 
   lastLines(n = 12): string {
-    return this.proc.output().split('\n').filter((l) => !l.includes('"vrrp.counter"')).slice(-n).join('\n');
+    return this.procs
+      .map((p) => p.output())
+      .join('\n')
+      .split('\n')
+      .filter((l) => l && !l.includes('"vrrp.counter"'))
+      .slice(-n)
+      .join('\n');
   }
 }
 
@@ -99,17 +181,6 @@ export function eventTime(e: LogEvent): number {
 export async function macOf(host: Host, ifname = 'eth0'): Promise<string> {
   const r = await host.exec(['ip', '-j', 'link', 'show', 'dev', ifname]);
   return (JSON.parse(r.stdout) as { address: string }[])[0]!.address;
-}
-
-/** `host`'s neighbour entry for `addr` on `ifname`: lladdr and state, if there is one. */
-export async function neighbour(host: Host, addr: string, ifname = 'eth0'): Promise<{ lladdr?: string; state?: string[] } | undefined> {
-  const r = await host.exec(['ip', '-j', 'neigh', 'show', 'to', addr, 'dev', ifname]);
-  return (JSON.parse(r.stdout || '[]') as { lladdr?: string; state?: string[] }[])[0];
-}
-
-/** IPv4 addresses of `ifname` on `host`, as "a.b.c.d/len". */
-export async function v4Addrs(host: Host, ifname = 'eth0'): Promise<string[]> {
-  return (await host.addrs(ifname)).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
 }
 
 /** RFC 3768 §6.1 (VRRPv2): Skew_Time = (256 - Priority) / 256 s; Master_Down_Interval = 3 x Advertisement_Interval + Skew_Time. */

@@ -1,12 +1,12 @@
-// Lab demo, process edge (steps 4-5, host side): boots User-Mode Linux once, runs the demo's guest
+// Lab demo, process edge (steps 2-6, host side): boots User-Mode Linux once, runs the demo's guest
 // program (guest/uml-steps.ts) inside it, prints its steps as they arrive and returns their results.
 import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInUml, umlMissing, describeUmlFailure } from '../uml.js';
 import { suiteId } from '../proc.js';
-import { DIST, confFile } from './lvsd.js';
-import { parseEvent } from './events.js';
+import { DIST, confFile, type RunFeatures } from './lvsd.js';
+import { parseEvent, UML_STEPS } from './events.js';
 import { detail, stepFooter, stepHeader, type StepResult } from './report.js';
 
 export interface UmlSteps {
@@ -21,26 +21,25 @@ export interface UmlSteps {
 }
 
 const GUEST = join(DIST, 'test', 'lab', 'demo', 'guest', 'uml-steps.js');
-const STEP_NAMES: Record<number, string> = { 4: 'IPVS in UML (lvsd programs, client)', 5: 'health checks, sorry server' };
+const STEP_NUMBERS = Object.keys(UML_STEPS).map(Number);
 
 function jobDirs(): Set<string> {
   const prefix = `lvsd-uml-${suiteId()}-`;
   return new Set(readdirSync(tmpdir()).filter((d) => d.startsWith(prefix)));
 }
 
-/**
- * `checks`: 'cli' (lvsd run --check-only), 'none' (not wired: the guest programs IPVS with lvsd's
- * reconciler and reports step 5 as not available), or the path of an entry point taking `-f FILE`.
- */
-export async function runUmlSteps(checks: string, out: (s: string) => void): Promise<UmlSteps> {
+/** `crash`: how director A crashes in step 4 (guest/step-crash.ts). */
+export async function runUmlSteps(features: RunFeatures, crash: 'machine' | 'process', out: (s: string) => void): Promise<UmlSteps> {
   const results: StepResult[] = [];
   const why = umlMissing();
   if (why) {
-    out(stepHeader(4, 'IPVS in User-Mode Linux'));
-    out(detail(`cannot run: ${why}`));
-    const r4: StepResult = { n: 4, name: STEP_NAMES[4]!, status: 'FAIL', figures: why, ms: 0 };
-    out(stepFooter(r4));
-    return { results: [r4, { n: 5, name: STEP_NAMES[5]!, status: checks === 'none' ? 'NOT YET' : 'FAIL', figures: 'needs UML', ms: 0 }], wallMs: 0, code: null };
+    for (const n of STEP_NUMBERS) {
+      out(stepHeader(n, UML_STEPS[n]!));
+      const r: StepResult = { n, name: UML_STEPS[n]!, status: 'FAIL', figures: `cannot run: ${why}`, ms: 0 };
+      results.push(r);
+      out(stepFooter(r));
+    }
+    return { results, wallMs: 0, code: null };
   }
   const started = new Map<number, number>();
   let cleanup: UmlSteps['cleanup'];
@@ -74,7 +73,7 @@ export async function runUmlSteps(checks: string, out: (s: string) => void): Pro
   };
   const before = jobDirs();
   // The job folder is made before runInUml's first await: note it, so an interrupted run removes it too.
-  const run = runInUml([process.execPath, GUEST, '--conf', confFile('a'), '--checks', checks], {
+  const run = runInUml([process.execPath, GUEST, '--conf-a', confFile('a'), '--conf-b', confFile('b'), '--features', JSON.stringify(features), '--crash', crash], {
     timeoutMs: 240_000,
     onOutput: (chunk) => {
       const lines = (pending + chunk).split('\n');
@@ -90,11 +89,11 @@ export async function runUmlSteps(checks: string, out: (s: string) => void): Pro
   const res = await run;
   process.off('exit', dropOnExit);
   if (pending) onLine(pending);
-  for (const n of [4, 5]) {
+  for (const n of STEP_NUMBERS) {
     if (results.some((r) => r.n === n)) continue;
-    out(stepHeader(n, STEP_NAMES[n]!));
+    out(stepHeader(n, UML_STEPS[n]!));
     out(detail(`the UML run ended before this step finished: ${describeUmlFailure(res)}`));
-    const r: StepResult = { n, name: STEP_NAMES[n]!, status: 'FAIL', figures: res.timedOut ? 'UML timed out' : `UML run ended (exit ${res.code ?? 'none'})`, ms: 0 };
+    const r: StepResult = { n, name: UML_STEPS[n]!, status: 'FAIL', figures: res.timedOut ? 'UML timed out' : `UML run ended (exit ${res.code ?? 'none'})`, ms: 0 };
     results.push(r);
     out(stepFooter(r));
   }
