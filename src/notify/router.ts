@@ -239,6 +239,7 @@ export class NotifyRouter {
   }
 
   private sendMail(m: Mail): void {
+    if (!this.s.smtp) return; // keepalived sends nothing without notification_email and smtp_server
     this.stats.mails++;
     this.out.mail(m);
   }
