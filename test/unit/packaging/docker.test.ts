@@ -175,6 +175,27 @@ test('docker-compose.yml: a director pair on the host network with NET_ADMIN and
   assert.equal(files.size, 2, 'each director has its own configuration');
 });
 
+test('docker-compose.yml passes `docker-compose config` (the Compose file schema), when docker-compose is installed', (t) => {
+  if (!which('docker-compose')) {
+    const why = 'docker-compose is not installed (Debian package docker-compose; needs no Docker engine for `config`)';
+    process.stderr.write(`# skipped: ${why}\n`);
+    t.skip(why);
+    return;
+  }
+  const good = spawnSync('docker-compose', ['-f', join(DOCKER, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', cwd: DOCKER });
+  assert.equal(good.status, 0, good.stderr);
+  // A misspelt option fails the same check.
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-compose-'));
+  try {
+    writeFileSync(join(dir, 'docker-compose.yml'), readFileSync(join(DOCKER, 'docker-compose.yml'), 'utf8').replace('cap_add:', 'cap_ad:'));
+    const bad = spawnSync('docker-compose', ['-f', join(dir, 'docker-compose.yml'), 'config', '-q'], { encoding: 'utf8', cwd: dir });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /cap_ad/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** Runs the staged image's entry point with LVSD_HOME pointing into it. */
 function entry(img: StagedImage, args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(img.entry, args, { encoding: 'utf8', env: { ...process.env, LVSD_HOME: img.home, ...env }, timeout: 30_000 });
