@@ -38,7 +38,7 @@ export type PoolEvent =
   /** A policy consequence: a log line, or a notify script to run. */
   | { kind: 'action'; action: PolicyAction }
   /** A checker changed state (logged once per change, as keepalived does). */
-  | { kind: 'checker'; target: string; servers: string[]; event: CheckerEvent; retry: number; result: ProbeResult }
+  | { kind: 'checker'; type: string; target: string; servers: string[]; event: CheckerEvent; retry: number; result: ProbeResult }
   /** A failed probe that changed nothing, reported only with log_all_failures. */
   | { kind: 'failure'; target: string; result: ProbeResult }
   /** Pushing the desired table failed; the next change retries. */
@@ -408,7 +408,7 @@ export class CheckPool {
       for (const x of u.subs) this.actions(this.policy.weightChange(x.v, x.r, x.c, 0, 'delta'));
     }
     if (s.event) {
-      this.emit({ kind: 'checker', target: u.checker.target, servers: u.names, event: s.event, retry: u.timing.retry, result: r });
+      this.emit({ kind: 'checker', type: u.checker.type, target: u.checker.target, servers: u.names, event: s.event, retry: u.timing.retry, result: r });
       for (const x of u.subs) this.actions(this.policy.checkerEvent(x.v, x.r, s.event));
     } else if (!r.ok && u.logAll) this.emit({ kind: 'failure', target: u.checker.target, result: r });
     // keepalived waits the delay after the probe ends (MISC_CHECK: after it started). Counting

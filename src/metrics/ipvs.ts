@@ -178,8 +178,8 @@ export class IpvsCollector {
       const servers = await Promise.race([
         dump,
         new Promise<never>((_, reject) => {
+          // Not unref'd: a scrape in progress keeps the process alive until it answers (cleared below).
           timer = setTimeout(() => reject(new Error(`IPVS dump took longer than ${this.timeoutMs} ms`)), this.timeoutMs);
-          timer.unref();
         }),
       ]);
       const rows = await aggregate(servers, async () => {

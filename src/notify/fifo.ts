@@ -182,7 +182,8 @@ export class NotifyFifo {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
       if (code === 'EAGAIN' || code === 'EWOULDBLOCK') {
-        if (this.st.dropped++ === 0 || this.st.dropped % 1000 === 0) {
+        // Logged at the 1st, 10th, 100th... drop: a stuck reader is visible without flooding the log.
+        if (Number.isInteger(Math.log10(++this.st.dropped))) {
           this.log('warn', 'notify.fifo_full', `${this.spec.path}: the reader is not keeping up; lines dropped (${this.st.dropped} so far)`, { path: this.spec.path, dropped: this.st.dropped });
         }
         return false;

@@ -1,39 +1,57 @@
-// CLI layer: `lvsd run`: load the configuration, start the VRRP node in the foreground with JSON logs,
-// stop gracefully on SIGTERM / SIGINT (masters send priority 0 and release their VIPs).
-import { pino } from 'pino';
-import { loadToRun } from '../../config/load.js';
-import { resolveVrrp } from '../../config/resolve-vrrp.js';
-import { logVrrpEvents, type LogLevel } from '../../events/log.js';
-import { vrrpBus } from '../../events/vrrp.js';
-import { runtimeConfig } from '../../vrrp/from-config.js';
-import { VrrpRuntimeError } from '../../vrrp/runtime/errors.js';
-import { interfaceAddresses, linuxPorts } from '../../vrrp/runtime/linux.js';
-import { VrrpNode } from '../../vrrp/runtime/node.js';
+// CLI layer: `lvsd run`: parses the flags, starts the daemon (src/daemon/daemon.ts) in the foreground
+// with JSON logs, and maps signals as keepalived does: SIGHUP reload, SIGTERM / SIGINT stop,
+// SIGUSR1 data dump, SIGUSR2 stats dump, SIGURG JSON dump (keepalived's SIGJSON is a real-time signal,
+// which Node cannot catch; `lvsd signum JSON` prints the number).
+import type { LogLevel } from '../../events/log.js';
+import type { DaemonMode } from '../../daemon/parts.js';
+import type { IpvsProgram } from '../../daemon/ownership.js';
 import { flag, has, parseArgs, UsageError } from '../args.js';
-import { EXIT, type Command } from '../command.js';
+import type { Command } from '../command.js';
 
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 
+/** The signals lvsd acts on, by keepalived's --signum names. */
+export const SIGNALS: Readonly<Record<string, NodeJS.Signals>> = { RELOAD: 'SIGHUP', STOP: 'SIGTERM', DATA: 'SIGUSR1', STATS: 'SIGUSR2', JSON: 'SIGURG' };
+
+export const DEFAULT_METRICS = '127.0.0.1:9650';
+export const DEFAULT_CONTROL_SOCKET = '/run/lvsd/lvsd.sock';
+
+/** `ADDR:PORT` / `[V6]:PORT` / `off`. */
+export function parseListen(s: string): { host: string; port: number } | null {
+  if (s === 'off') return null;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(s);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) throw new UsageError(`--metrics-listen wants ADDR:PORT, [IPV6]:PORT or off, not '${s}'`);
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
 export const run: Command = {
   name: 'run',
-  summary: 'run in the foreground: VRRP (--vrrp-only) or IPVS with health checks (--check-only)',
+  summary: 'run the daemon in the foreground: VRRP, health checks and IPVS',
   usage: [
-    'usage: lvsd run --vrrp-only -f FILE [--config-id ID] [--log-level LEVEL]',
-    '       lvsd run --check-only -f FILE [--config-id ID] [--log-level LEVEL]',
+    'usage: lvsd run -f FILE [--vrrp-only | --check-only] [--config-id ID] [--log-level LEVEL]',
+    '                [--ipvs-program follow_vrrp|always] [--metrics-listen ADDR:PORT|off] [--control-socket PATH|off]',
     '',
-    '--vrrp-only (keepalived -P) runs the VRRP instances of FILE (keepalived.conf or YAML) in the',
-    'foreground and logs JSON lines on standard output. SIGTERM or SIGINT stops it gracefully: masters',
-    'send priority 0 and remove the VIPs they added, notify_stop runs, exit status 0.',
+    'Runs the VRRP instances and the virtual servers of FILE (keepalived.conf or YAML) in the foreground,',
+    'logging JSON lines on standard output. A director that becomes MASTER for a VIP programs the VIP\'s',
+    'virtual servers just before adding it, and withdraws them just after removing it (follow_vrrp, the',
+    'default); `always` keeps every virtual server programmed on every director, as keepalived does (use it',
+    'with lvs_sync_daemon, or when a takeover must not wait for one IPVS update). global_defs',
+    'lvsd_ipvs_program sets the same; the flag wins.',
     '',
-    '--check-only (keepalived -C) programs IPVS from the virtual_server blocks and runs their health',
-    'checks: failing real servers get weight 0 or leave the table, the sorry server takes over when the',
-    'pool is empty. SIGTERM or SIGINT removes what it programmed.',
+    '--vrrp-only (keepalived -P) runs VRRP only; --check-only (keepalived -C) programs IPVS and runs the',
+    'health checks only (every virtual server programmed).',
     '',
-    'Both parts in one process (the full daemon) are not in this build yet: without a mode, a',
-    'configuration with virtual_server blocks is refused (its VIPs would attract traffic that nothing',
-    'forwards); one without them runs as with --vrrp-only. SIGHUP (reload) is not supported yet and is ignored.',
+    'Signals: SIGHUP reloads FILE (unchanged instances keep their state, only changed IPVS entries are',
+    'edited, a broken file is rejected and the running configuration kept); SIGTERM / SIGINT stop',
+    'gracefully (priority-0 adverts, VIPs and owned IPVS entries removed); SIGUSR1 writes /tmp/lvsd.data,',
+    'SIGUSR2 /tmp/lvsd.stats, SIGURG /tmp/lvsd.json (keepalived\'s data, stats and JSON dumps).',
     '',
-    'Needs root (CAP_NET_RAW for the VRRP sockets, CAP_NET_ADMIN for the VIPs).',
+    `Metrics: Prometheus text on http://${DEFAULT_METRICS}/metrics and /healthz by default.`,
+    `Control socket: ${DEFAULT_CONTROL_SOCKET} (mode 0600), read by \`lvsd status\`.`,
+    '',
+    'Needs root (CAP_NET_RAW for the VRRP sockets, CAP_NET_ADMIN for VIPs and IPVS). Without IPVS in the',
+    'kernel, VRRP and the checks still run and the condition is logged and shown by `lvsd status`.',
     'Exit status: 0 stopped by a signal, 2 configuration errors, 3 could not start or failed, 64 usage, 66 file unreadable.',
   ].join('\n'),
   flags: [
@@ -42,6 +60,9 @@ export const run: Command = {
     { name: 'vrrp-only', value: false, help: 'run VRRP only (no IPVS, no checkers), like keepalived -P' },
     { name: 'check-only', value: false, help: 'program IPVS and run health checks only (no VRRP), like keepalived -C' },
     { name: 'log-level', short: 'l', value: true, metavar: 'LEVEL', help: `log level: ${LEVELS.join(', ')} (default info)` },
+    { name: 'ipvs-program', value: true, metavar: 'MODE', help: 'follow_vrrp (default) or always' },
+    { name: 'metrics-listen', value: true, metavar: 'ADDR:PORT', help: `Prometheus listener, or off (default ${DEFAULT_METRICS})` },
+    { name: 'control-socket', value: true, metavar: 'PATH', help: `control socket for lvsd status, or off (default ${DEFAULT_CONTROL_SOCKET})` },
   ],
   async run(argv, io) {
     const p = parseArgs(argv, this.flags);
@@ -50,94 +71,43 @@ export const run: Command = {
     if (!file) throw new UsageError('no configuration file given (-f FILE)');
     const level = (flag(p, 'log-level') ?? 'info') as LogLevel;
     if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}`);
-    if (has(p, 'check-only')) {
-      if (has(p, 'vrrp-only')) throw new UsageError('--vrrp-only and --check-only exclude each other');
-      const { runCheckOnly } = await import('../../check/run-check-only.js');
-      const id = flag(p, 'config-id');
-      return runCheckOnly({ file, logLevel: level, ...(id !== undefined ? { configId: id } : {}) }, io);
-    }
+    if (has(p, 'check-only') && has(p, 'vrrp-only')) throw new UsageError('--vrrp-only and --check-only exclude each other');
+    const mode: DaemonMode = has(p, 'check-only') ? 'check-only' : has(p, 'vrrp-only') ? 'vrrp-only' : 'full';
+    const prog = flag(p, 'ipvs-program');
+    if (prog !== undefined && prog !== 'follow_vrrp' && prog !== 'always') throw new UsageError(`--ipvs-program must be follow_vrrp or always, not '${prog}'`);
+    const metrics = parseListen(flag(p, 'metrics-listen') ?? DEFAULT_METRICS);
+    const controlFlag = flag(p, 'control-socket') ?? DEFAULT_CONTROL_SOCKET;
+    const control = controlFlag === 'off' ? null : controlFlag;
+    const id = flag(p, 'config-id');
 
-    const loaded = loadToRun(file, flag(p, 'config-id'), io.err);
-    if (!loaded.ok) return loaded.why === 'unreadable' ? EXIT.NOINPUT : EXIT.CONFIG_ERRORS;
-    const cfg = loaded.cfg;
-    const lvsParts = cfg.model.virtual_servers.length + cfg.model.virtual_server_groups.length;
-    if (!has(p, 'vrrp-only') && lvsParts > 0) {
-      io.err('lvsd run: this build runs VRRP (--vrrp-only) or IPVS with health checks (--check-only), not both in one process, and this configuration has virtual_server blocks; refusing to take VIPs that nothing would forward. Choose --vrrp-only or --check-only.');
-      return EXIT.USAGE;
-    }
-    const resolved = resolveVrrp(cfg.model);
-    if (resolved.instances.length === 0) {
-      io.err(`lvsd run: ${file} has no vrrp_instance; nothing to run`);
-      return EXIT.CONFIG_ERRORS;
-    }
-
-    let ports;
+    const { Daemon } = await import('../../daemon/daemon.js');
+    const { startServices } = await import('../../daemon/services.js');
+    const { version } = await import('../main.js');
+    const d = new Daemon(
+      {
+        file,
+        mode,
+        logLevel: level,
+        version: version(),
+        ...(id !== undefined ? { configId: id } : {}),
+        ...(prog !== undefined ? { ipvsProgram: prog as IpvsProgram } : {}),
+        onReady: (dd) => startServices(dd, { metrics, control }),
+      },
+      io,
+    );
+    const handlers: [NodeJS.Signals, () => void][] = [
+      ['SIGTERM', () => d.requestStop('SIGTERM')],
+      ['SIGINT', () => d.requestStop('SIGINT')],
+      ['SIGHUP', () => void d.reload()],
+      ['SIGUSR1', () => void d.dump('data')],
+      ['SIGUSR2', () => void d.dump('stats')],
+      ['SIGURG', () => void d.dump('json')],
+    ];
+    for (const [s, h] of handlers) process.on(s, h);
     try {
-      ports = await linuxPorts();
-    } catch (e) {
-      io.err(`lvsd run: cannot open the kernel interfaces: ${(e as Error).message}`);
-      return EXIT.RUNTIME;
-    }
-    try {
-      const names = [...new Set(resolved.instances.map((i) => i.interface).filter((n): n is string => n !== undefined))];
-      const vipSet = new Set(resolved.instances.flatMap((i) => i.vips.map((v) => v.address)));
-      const addrs = await interfaceAddresses(ports, names, vipSet);
-      const { config, issues } = runtimeConfig(resolved, (n) => addrs.get(n));
-      for (const i of issues) io.err(`${file}: ${i.severity}: ${i.message}`);
-      if (issues.some((i) => i.severity === 'error')) {
-        io.err(`lvsd run: ${file} cannot run here; not starting`);
-        return EXIT.CONFIG_ERRORS;
-      }
-
-      const logger = pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
-      if (!has(p, 'vrrp-only')) logger.warn({ event: 'lvsd.mode' }, 'this build runs VRRP only: no IPVS, no health checks');
-      const bus = vrrpBus();
-      bus.onSubscriberError = (e) => io.err(`lvsd run: a log subscriber failed: ${String(e)}`);
-      logVrrpEvents(bus, logger);
-      let fatal: Error | undefined;
-      const node = new VrrpNode(config, ports, {
-        bus,
-        onFatal: (e) => {
-          fatal = e;
-          process.kill(process.pid, 'SIGTERM');
-        },
-      });
-      let stopping: Promise<void> | undefined;
-      const stopped = new Promise<string>((resolve) => {
-        const onSignal = (sig: string): void => {
-          if (sig === 'SIGHUP') {
-            logger.warn({ event: 'lvsd.reload' }, 'SIGHUP: reload is not supported by this build; ignored');
-            return;
-          }
-          if (stopping) return;
-          // The priority-0 adverts leave inside this call, before anything is logged.
-          if (node.running) stopping = node.stop();
-          logger.info({ event: 'lvsd.signal', signal: sig }, `${sig}: stopping`);
-          resolve(sig);
-        };
-        for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(s, () => onSignal(s));
-      });
-      try {
-        await node.start();
-      } catch (e) {
-        if (e instanceof VrrpRuntimeError) {
-          io.err(`lvsd run: ${e.message}`);
-          await node.stop();
-          return EXIT.RUNTIME;
-        }
-        throw e;
-      }
-      logger.info({ event: 'lvsd.ready', instances: config.instances.map((i) => i.core.name) }, 'lvsd running (VRRP only)');
-      await stopped;
-      // A second signal while stopping ends the process at once.
-      process.once('SIGINT', () => process.exit(EXIT.RUNTIME));
-      process.once('SIGTERM', () => process.exit(EXIT.RUNTIME));
-      await (stopping ?? node.stop());
-      logger.info({ event: 'lvsd.exit' }, 'stopped');
-      logger.flush();
-      return fatal ? EXIT.RUNTIME : EXIT.OK;
+      return await d.run();
     } finally {
-      ports.close();
+      for (const [s, h] of handlers) process.off(s, h);
     }
   },
 };

@@ -110,6 +110,7 @@ export function emitGlobal(m: ConfigModel, w: ConfWriter): void {
       if (f) w.line(k, f.name, f.user, f.user !== undefined ? f.group : undefined);
     }
     if (g.dynamic_interfaces !== undefined) w.line('dynamic_interfaces', g.dynamic_interfaces === 'allow_if_changes' ? 'allow_if_changes' : undefined);
+    if (g.lvsd_ipvs_program !== undefined) w.line('lvsd_ipvs_program', g.lvsd_ipvs_program);
     if (g.lvs_flush_on_stop !== undefined) w.line('lvs_flush_on_stop', g.lvs_flush_on_stop === 'VS' ? 'VS' : undefined);
     const sd = g.lvs_sync_daemon;
     if (sd) {

@@ -219,6 +219,18 @@ export const globalDefsTable: KeywordTable<G> = {
   lvs_sync_daemon: { handle: readSyncDaemon },
   lvs_timeouts: { handle: readLvsTimeouts },
   lvs_flush: flag('lvs_flush'),
+  lvsd_ipvs_program: {
+    handle: (s, g, ctx) => {
+      ctx.arity(s, 1, 1);
+      const t = s.args[0];
+      if (!t) return;
+      if (t.text !== 'follow_vrrp' && t.text !== 'always') {
+        ctx.diags.error('invalid-value', `lvsd_ipvs_program must be follow_vrrp or always, not '${t.text}'`, t.loc);
+        return;
+      }
+      ctx.set(g, 'lvsd_ipvs_program', t.text, s);
+    },
+  },
   lvs_flush_on_stop: {
     handle: (s, g, ctx) => {
       ctx.arity(s, 0, 1);

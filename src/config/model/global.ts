@@ -85,6 +85,12 @@ export const GlobalDefs = Obj(
     lvs_sync_daemon: Opt(LvsSyncDaemon),
     lvs_timeouts: Opt(LvsTimeouts),
     lvs_flush: Opt(Flag('flush the IPVS tables at start')),
+    lvsd_ipvs_program: Opt(
+      Type.Union([Type.Literal('follow_vrrp'), Type.Literal('always')], {
+        description:
+          'lvsd only: follow_vrrp (default) programs the virtual servers of a VIP only while this director holds it; always programs every virtual server on every director, as keepalived does',
+      }),
+    ),
     lvs_flush_on_stop: Opt(Type.Union([Type.Literal('full'), Type.Literal('VS')], { description: 'flush at stop: full, or VS (virtual servers only)' })),
     vrrp_garp_master_delay: Opt(Secs('second GARP burst after becoming MASTER, 0 = none (default 5)')),
     vrrp_garp_master_repeat: Opt(Type.Integer({ minimum: 0, maximum: UINT_MAX, default: 5, description: 'GARPs per burst (default 5; 0 is read as 1)' })),

@@ -4,7 +4,7 @@
 // (receive -> step -> send, timer -> step -> send) is synchronous: VIP changes, announcements, notify and
 // check scripts run beside it and are never awaited by it.
 import { vrrpBus, type VrrpBus } from '../../events/vrrp.js';
-import type { AddressManager, Announcer, LinkMonitor, ReceivedPacket, VrrpSocket, VrrpSocketFactory } from '../../net/ports.js';
+import type { AddressManager, AddressSpec, Announcer, LinkMonitor, ReceivedPacket, VrrpSocket, VrrpSocketFactory } from '../../net/ports.js';
 import { emptyCounters, type CounterName, type Counters } from '../counters.js';
 import { VrrpDecodeError } from '../errors.js';
 import type { RuntimeConfig, RuntimeInstance, RuntimeSyncGroup } from '../from-config.js';
@@ -39,6 +39,26 @@ export interface VrrpNodeOptions {
   filePollMs?: number;
   /** A socket failed for good: the node cannot work any more (the CLI exits). */
   onFatal?: (e: Error) => void;
+  /**
+   * Instances handed over by the node this one replaces (a reload, `handOver()`): they keep their
+   * state, timers, counters and VIPs, send no extra advert, GARP or notify, and are not restarted.
+   */
+  carry?: ReadonlyMap<string, CarriedInstance>;
+  /** Sync group states handed over with their (all carried) members. */
+  carryGroups?: ReadonlyMap<string, VrrpStateName>;
+}
+
+export interface HandedOver {
+  instances: Map<string, CarriedInstance>;
+  groups: Map<string, VrrpStateName>;
+}
+
+/** One instance's live state, passed from a node to its replacement on reload. */
+export interface CarriedInstance {
+  st: InstanceState;
+  counters: Counters;
+  installed: AddressSpec[];
+  held: boolean;
 }
 
 export interface InstanceStatus {
@@ -62,6 +82,8 @@ interface InstRt {
   started: boolean;
   lastSendError: string | null;
   adverts: AdvertCache;
+  /** Carried over from the previous node (reload): started as it is, not from INIT. */
+  carried: boolean;
 }
 
 interface GroupRt {
@@ -99,22 +121,25 @@ export class VrrpNode {
     this.announcer = new AnnounceScheduler(clock, ports.announcer, this.bus);
     for (const rc of config.instances) {
       const name = rc.core.name;
+      const carried = opts.carry?.get(name);
       this.inst.set(name, {
         rc,
-        st: initialInstanceState(rc.core),
-        counters: emptyCounters(),
+        st: carried ? carried.st : initialInstanceState(rc.core),
+        counters: carried ? { ...carried.counters } : emptyCounters(),
         timers: new InstanceTimers(clock, (timer) => this.deliver(name, { type: 'timer', timer })),
         vips: new VipController(name, rc.vips, ports.addresses, this.bus),
         sock: undefined,
         started: false,
         lastSendError: null,
         adverts: new AdvertCache(rc.core, rc.oldUnicastChecksum),
+        carried: carried !== undefined,
       });
+      if (carried) this.inst.get(name)!.vips.adopt(carried.installed, carried.held);
       const k = sockKey(rc.ifname, rc.core.family);
       this.onSocket.set(k, [...(this.onSocket.get(k) ?? []), rc]);
     }
     for (const g of config.syncGroups) {
-      this.groups.set(g.name, { cfg: g, state: 'INIT' });
+      this.groups.set(g.name, { cfg: g, state: opts.carryGroups?.get(g.name) ?? 'INIT' });
       for (const m of g.members) this.groupOf.set(m, g.name);
     }
     const trackDeps = { clock, runScript: ports.runScript, bus: this.bus, ...(ports.links ? { links: ports.links } : {}), ...(ports.files ? { files: ports.files } : {}), ...(opts.filePollMs !== undefined ? { filePollMs: opts.filePollMs } : {}) };
@@ -134,7 +159,7 @@ export class VrrpNode {
       this.phase = 'stopped';
       throw e;
     }
-    await Promise.all([...this.inst.values()].map((i) => i.vips.removeStale()));
+    await Promise.all([...this.inst.values()].filter((i) => !i.carried).map((i) => i.vips.removeStale()));
     this.tracking.start();
     if (this.config.startupDelayMs > 0) {
       // keepalived vrrp_startup_delay: give the network time to come up before the first election.
@@ -142,7 +167,15 @@ export class VrrpNode {
     }
     if ((this.phase as string) !== 'starting') return; // stopped while starting
     this.phase = 'running';
-    for (const i of this.inst.values()) this.tryStart(i);
+    for (const i of this.inst.values()) {
+      if (!i.carried) {
+        this.tryStart(i);
+        continue;
+      }
+      // A carried instance goes on where the old node left it: its timers at their deadlines.
+      i.started = true;
+      for (const [t, at] of Object.entries(i.st.timers)) if (at !== null) i.timers.set(t as keyof InstanceState['timers'], at);
+    }
     this.bus.emit('vrrp.started', { instances: [...this.inst.keys()], interfaces: [...this.sockets.keys()] });
   }
 
@@ -221,6 +254,43 @@ export class VrrpNode {
     this.bus.emit('vrrp.stopped', { instances: [...this.inst.keys()], durationMs: this.ports.clock.now() - t0 });
   }
 
+  /**
+   * Reload: stops this node so that a new one can take over. The instances named in `keep` are
+   * frozen (timers cancelled, no priority 0, VIPs left in place) and returned for the new node's
+   * `carry`; every other instance stops as at SIGTERM (priority 0, its VIPs removed, notify_stop).
+   */
+  async handOver(keep: ReadonlySet<string>): Promise<HandedOver> {
+    if (this.phase !== 'running') throw new VrrpRuntimeError('bad_lifecycle', `handOver() in phase ${this.phase}`);
+    const t0 = this.ports.clock.now();
+    this.phase = 'stopping';
+    const out = new Map<string, CarriedInstance>();
+    for (const [name, i] of this.inst) {
+      if (keep.has(name)) {
+        i.timers.cancelAll();
+        continue;
+      }
+      if (i.started) this.deliver(name, { type: 'shutdown' });
+    }
+    for (const [name, i] of this.inst) if (!keep.has(name)) i.timers.cancelAll();
+    this.announcer.stop();
+    const trackingDone = this.tracking.stop();
+    const grace = this.opts.stopGraceMs ?? 5000;
+    const leaving = [...this.inst.entries()].filter(([n]) => !keep.has(n)).map(([, i]) => i.vips.idle());
+    await this.within(Promise.all([...leaving, ...[...this.inst.entries()].filter(([n]) => keep.has(n)).map(([, i]) => i.vips.idle())]), grace);
+    await this.notifier.drain(grace);
+    await trackingDone;
+    this.closeSockets();
+    for (const [name, i] of this.inst) {
+      if (keep.has(name)) out.set(name, { st: i.st, counters: { ...i.counters }, installed: i.vips.installedSpecs(), held: i.vips.held });
+    }
+    const groups = new Map<string, VrrpStateName>();
+    for (const [g, rt] of this.groups) if (rt.cfg.members.every((m) => keep.has(m))) groups.set(g, rt.state);
+    this.phase = 'stopped';
+    this.stopping = Promise.resolve();
+    this.bus.emit('vrrp.stopped', { instances: [...this.inst.keys()].filter((n) => !keep.has(n)), durationMs: this.ports.clock.now() - t0 });
+    return { instances: out, groups };
+  }
+
   /** Resolves true when `p` settles within `ms` on the node's clock, false otherwise. */
   private async within(p: Promise<unknown>, ms: number): Promise<boolean> {
     let h: ReturnType<Clock['setTimer']> | undefined;
@@ -255,6 +325,8 @@ export class VrrpNode {
         continue;
       }
       const t = this.tracking.compute(i.rc);
+      // A carried instance (reload) waits for its scripts' first results before its priority moves.
+      if (t.pending) continue;
       this.bus.emit('vrrp.track', { instance: name, priority: t.priority, fault: t.fault, faultBy: t.faultBy });
       if (t.priority !== i.st.effectivePriority) this.deliver(name, { type: 'priority', priority: t.priority });
       if (t.fault !== i.st.ownFault) this.deliver(name, { type: 'fault', fault: t.fault });

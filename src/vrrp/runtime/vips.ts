@@ -94,6 +94,12 @@ export class VipController {
     return this.chain;
   }
 
+  /** Takes over what another controller of the same instance installed (a reload keeps the VIPs). */
+  adopt(installed: readonly AddressSpec[], held: boolean): void {
+    for (const a of installed) this.installed.set(key(a), a);
+    this.held = held;
+  }
+
   installedSpecs(): AddressSpec[] {
     return [...this.installed.values()];
   }

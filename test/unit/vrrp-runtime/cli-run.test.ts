@@ -1,11 +1,11 @@
-// CLI tests of `lvsd run` that need no privileges: usage errors, configuration errors, the refusal to
-// take VIPs for a configuration with virtual servers unless --vrrp-only, and what --help says.
+// CLI tests of `lvsd run` that need no privileges: usage errors, configuration errors,
+// and what --help says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../../src/cli/commands/run.js';
+import { parseListen, run } from '../../../src/cli/commands/run.js';
 import { UsageError } from '../../../src/cli/args.js';
 
 async function call(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -43,13 +43,15 @@ test('lvsd run: a missing file is 66; a configuration with errors is 2 and nothi
   });
 });
 
-test('lvsd run: virtual servers without --vrrp-only or --check-only are refused (64) with the reason', async () => {
-  const vs = 'virtual_server 10.0.0.100 80 {\n  lb_algo rr\n  lb_kind DR\n  protocol TCP\n  real_server 10.0.0.11 80 {\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n}\n';
-  await withFile(VI + vs, async (f) => {
-    const r = await call(['-f', f]);
-    assert.equal(r.code, 64, r.err);
-    assert.match(r.err, /not both in one process.*Choose --vrrp-only or --check-only/s);
+test('lvsd run: --ipvs-program and --metrics-listen are checked before anything starts', async () => {
+  await withFile(VI, async (f) => {
+    await assert.rejects(call(['-f', f, '--ipvs-program', 'sometimes']), (e: unknown) => e instanceof UsageError && /follow_vrrp or always/.test(e.message));
+    await assert.rejects(call(['-f', f, '--metrics-listen', 'localhost']), (e: unknown) => e instanceof UsageError && /ADDR:PORT/.test(e.message));
+    await assert.rejects(call(['-f', f, '--metrics-listen', '1.2.3.4:70000']), UsageError);
   });
+  assert.deepEqual(parseListen('127.0.0.1:9650'), { host: '127.0.0.1', port: 9650 });
+  assert.deepEqual(parseListen('[::1]:9100'), { host: '::1', port: 9100 });
+  assert.equal(parseListen('off'), null);
 });
 
 test('lvsd run: --vrrp-only and --check-only together are a usage error', async () => {
@@ -58,7 +60,9 @@ test('lvsd run: --vrrp-only and --check-only together are a usage error', async 
   });
 });
 
-test('lvsd run --help names both modes and the exit codes', () => {
+test('lvsd run --help names the modes, the signals and the exit codes', () => {
+  assert.match(run.usage, /SIGHUP reloads/);
+  assert.match(run.usage, /follow_vrrp/);
   assert.match(run.usage, /--vrrp-only \(keepalived -P\)/);
   assert.match(run.usage, /--check-only \(keepalived -C\)/);
   assert.match(run.usage, /2 configuration errors/);
