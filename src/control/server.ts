@@ -165,11 +165,17 @@ function listen(server: Server, path: string): Promise<void> {
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    const old = process.umask(0o177);
+    // process.umask() cannot change the mask in a worker thread; there the chmod() after listen() is all.
+    let old: number | undefined;
+    try {
+      old = process.umask(0o177);
+    } catch {
+      old = undefined;
+    }
     try {
       server.listen({ path, backlog: 64 });
     } finally {
-      process.umask(old);
+      if (old !== undefined) process.umask(old);
     }
   });
 }
