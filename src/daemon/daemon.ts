@@ -89,6 +89,7 @@ export class Daemon {
   private fatal: Error | undefined;
   private stopRequested: ((why: string) => void) | undefined;
   private ready = false;
+  private stopping = false;
   /** Writes the data / stats / JSON dumps (set by the services, src/daemon/services.ts). */
   dumper: ((what: 'data' | 'stats' | 'json') => Promise<string>) | undefined;
 
@@ -131,9 +132,19 @@ export class Daemon {
     try {
       const code = await this.startParts(hasVrrp);
       if (code !== undefined) return code;
-      const extras = (await this.o.onReady?.(this)) ?? [];
       this.ready = true;
+      let extras: Array<{ close(): Promise<void> | void }>;
+      try {
+        extras = (await this.o.onReady?.(this)) ?? [];
+      } catch (e) {
+        // A service that cannot start (the metrics port or the control socket in use): stop cleanly.
+        this.io.err(`lvsd run: ${(e as Error).message}`);
+        this.stopping = true;
+        await this.stopAll();
+        return EXIT.RUNTIME;
+      }
       const why = await stopped;
+      this.stopping = true;
       this.logger.info({ event: 'lvsd.signal', signal: why }, `${why}: stopping`);
       for (const x of extras) await Promise.resolve(x.close()).catch(() => undefined);
       return await this.stopAll();
@@ -152,6 +163,11 @@ export class Daemon {
         this.o.signal.addEventListener('abort', () => resolve('abort'), { once: true });
       }
     });
+  }
+
+  /** /healthz: running and not stopping. */
+  healthy(): boolean {
+    return this.ready && !this.stopping && !this.fatal;
   }
 
   /** Stop as at SIGTERM (the CLI's signal handlers and the control socket call this). */

@@ -1,6 +1,11 @@
-// Composition: what runs beside the daemon once it is up: the Prometheus listener, the control
-// socket with the dumps, and the notifications (notify FIFOs, SMTP alerts). Each subscribes to the
-// daemon's buses and reads its status; each is closed at stop.
+// Composition: what runs beside the daemon once it is up: the Prometheus listener (/metrics,
+// /healthz), the control socket (`lvsd status`, dumps, reload) and the notifications (notify FIFOs,
+// SMTP alerts). Each subscribes to the daemon's buses or reads its status; each is closed at stop.
+// The notifications follow the configuration: a reload restarts them with the new one.
+import { startControl } from '../control/server.js';
+import { writeDumps } from '../control/dumps.js';
+import { startMetrics } from '../metrics/index.js';
+import { startNotifications, type Notifications } from '../notify/index.js';
 import type { Daemon } from './daemon.js';
 
 export interface ServiceOptions {
@@ -8,9 +13,51 @@ export interface ServiceOptions {
   control: string | null;
 }
 
-export async function startServices(d: Daemon, o: ServiceOptions): Promise<Array<{ close(): Promise<void> | void }>> {
-  const out: Array<{ close(): Promise<void> | void }> = [];
-  void o;
-  void d;
+type Closeable = { close(): Promise<void> | void };
+
+export async function startServices(d: Daemon, o: ServiceOptions): Promise<Closeable[]> {
+  const out: Closeable[] = [];
+  const log = d.logger;
+  const notifyLog = (level: 'debug' | 'info' | 'warn' | 'error', event: string, msg: string, fields?: Record<string, unknown>): void => log[level]({ event, ...(fields ?? {}) }, msg);
+  let notes: Notifications | undefined;
+  const startNotes = async (): Promise<void> => {
+    try {
+      notes = await startNotifications({ model: d.parts.model, vrrp: d.vrrpBus, lvs: d.lvsBus, log: notifyLog });
+    } catch (e) {
+      log.error({ event: 'notify.failed', error: (e as Error).message }, `notifications could not start: ${(e as Error).message}`);
+    }
+  };
+  await startNotes();
+  d.lvsBus.on('daemon.reload', (e) => {
+    if (!e.ok) return;
+    const old = notes;
+    notes = undefined;
+    void (old ? old.close() : Promise.resolve()).then(startNotes);
+  });
+  out.push({ close: () => notes?.close() });
+
+  d.dumper = async (what) => (await writeDumps(d.status(), what))[0] ?? '';
+  if (o.metrics) {
+    const m = await startMetrics({
+      listen: o.metrics,
+      version: d.o.version ?? '',
+      vrrp: d.vrrpBus,
+      lvs: d.lvsBus,
+      instances: () => d.status().instances,
+      ...(d.kernel ? { ipvs: () => d.kernel!.dumpTable() } : {}),
+      healthy: () => (d.healthy() ? { ok: true, detail: 'running' } : { ok: false, detail: 'stopping' }),
+    });
+    log.info({ event: 'metrics.listening', address: m.address }, `metrics on http://${m.address?.host.includes(':') ? `[${m.address.host}]` : m.address?.host}:${m.address?.port}/metrics`);
+    out.push(m);
+  }
+  if (o.control) {
+    const c = await startControl({
+      path: o.control,
+      status: () => d.status(),
+      reload: () => d.reload(),
+      onError: (e, req) => log.error({ event: 'control.error', cmd: req.cmd, error: (e as Error).message }, `control request ${req.cmd} failed: ${(e as Error).message}`),
+    });
+    out.push(c);
+  }
   return out;
 }

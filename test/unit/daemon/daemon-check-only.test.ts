@@ -1,0 +1,96 @@
+// Unit tests of the daemon's LVS side with an in-memory IPVS kernel and real TCP servers on
+// loopback: start programs the table, a reload with one changed weight is one edit and keeps the
+// checkers' states, a broken file is rejected with the table untouched, stop removes everything.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Daemon } from '../../../src/daemon/daemon.js';
+import { describeOp } from '../../../src/ipvs/ops.js';
+import { FakeKernel } from '../ipvs/fake-kernel.js';
+
+async function listen(): Promise<{ server: Server; port: number }> {
+  const server = createServer((s) => s.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+function conf(ports: number[], weights: number[], broken = false): string {
+  return [
+    'virtual_server 10.0.0.1 80 {',
+    '  delay_loop 1',
+    '  lb_algo wrr',
+    '  lb_kind NAT',
+    '  protocol TCP',
+    ...ports.map((p, i) => `  real_server 127.0.0.1 ${p} {\n    weight ${weights[i]}\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }`),
+    '}',
+    broken ? 'virtual_server 10.0.0.2 {' : '',
+  ].join('\n');
+}
+
+test('check-only daemon: programs, reloads one weight as one edit, rejects a broken file, removes all at stop', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-daemon-unit-'));
+  const a = await listen();
+  const b = await listen();
+  const file = join(dir, 'k.conf');
+  writeFileSync(file, conf([a.port, b.port], [1, 1]));
+  const kernel = new FakeKernel();
+  const ac = new AbortController();
+  const logs: Record<string, unknown>[] = [];
+  const sink = new PassThrough();
+  sink.on('data', (c: Buffer) => {
+    for (const l of String(c).split('\n')) if (l.startsWith('{')) logs.push(JSON.parse(l) as Record<string, unknown>);
+  });
+  const errs: string[] = [];
+  let d!: Daemon;
+  const ready = new Promise<void>((r) => {
+    d = new Daemon({ file, mode: 'check-only', kernel, signal: ac.signal, logDestination: sink, onReady: () => r() }, { out: () => undefined, err: (s) => errs.push(s) });
+  });
+  const done = d.run();
+  try {
+    await ready;
+    assert.deepEqual(kernel.described.map((s) => s.replace(/:\d+ /g, ':P ').replace(/:\d+$/, ':P')).length, 3, kernel.described.join('\n'));
+    const n0 = kernel.ops.length;
+
+    // One weight changes: one edit, nothing else.
+    writeFileSync(file, conf([a.port, b.port], [1, 7]));
+    const r1 = await d.reload();
+    assert.equal(r1.ok, true, r1.message);
+    assert.deepEqual(kernel.ops.slice(n0).map((o) => o.op), ['edit-dest']);
+    assert.match(describeOp(kernel.ops.at(-1)!), new RegExp(`127\\.0\\.0\\.1:${b.port}.*w(eight)? ?7|weight 7`));
+    assert.match(r1.message, /1 IPVS operation/);
+
+    // A broken file: rejected, the table untouched, the reason given.
+    writeFileSync(file, conf([a.port, b.port], [1, 9], true));
+    const n1 = kernel.ops.length;
+    const r2 = await d.reload();
+    assert.equal(r2.ok, false);
+    assert.match(r2.message, /reload rejected, the running configuration is kept: .*k\.conf:\d+/);
+    assert.equal(kernel.ops.length, n1);
+    assert.equal(d.status().virtualServers[0]?.realServers[1]?.weight, 7);
+    assert.ok(logs.some((l) => l.event === 'daemon.reload' && l.ok === false));
+
+    // A server that is down stays down across a reload (its checker state is carried over).
+    a.server.close();
+    const downBy = Date.now() + 8000;
+    while (d.status().virtualServers[0]?.realServers[0]?.alive !== false && Date.now() < downBy) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(d.status().virtualServers[0]?.realServers[0]?.alive, false, 'rs1 detected down');
+    const n2 = kernel.ops.length;
+    writeFileSync(file, conf([a.port, b.port], [1, 7]));
+    const r3 = await d.reload();
+    assert.equal(r3.ok, true);
+    assert.equal(kernel.ops.length, n2, `no operation: ${kernel.described.slice(n2).join('; ')}`);
+    assert.equal(d.status().virtualServers[0]?.realServers[0]?.alive, false);
+  } finally {
+    ac.abort();
+    const code = await done;
+    a.server.close();
+    b.server.close();
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 0, errs.join('\n'));
+  }
+  assert.equal(kernel.table.size, 0, 'stop removes the services');
+});
