@@ -213,6 +213,7 @@ export class Daemon {
       }
       try {
         await this.pool.start();
+        this.baseline();
       } catch (e) {
         this.logger.error({ event: 'lvsd.start-failed', error: (e as Error).message }, `could not program IPVS: ${(e as Error).message}`);
         await this.pool.stop();
@@ -354,7 +355,48 @@ export class Daemon {
 
   /* ---------------- events ---------------- */
 
+  /** Real servers' and quorum states as last reported on the bus (by virtual server id). */
+  private reported = new Map<string, { quorum: boolean; rs: Map<string, boolean> }>();
+  private diffScheduled = false;
+
+  /** The states the next report compares against (after a pool starts; a reload keeps known ones). */
+  private baseline(): void {
+    this.pool?.status().forEach((v) => {
+      if (!this.reported.has(v.id)) this.reported.set(v.id, { quorum: v.quorumUp, rs: new Map(v.realServers.map((r) => [`${r.address}|${r.port}`, r.alive])) });
+    });
+  }
+
+  /** Emits lvs.rs / lvs.quorum for what changed since the last report (once per event-loop turn). */
+  private reportChanges(): void {
+    if (this.diffScheduled) return;
+    this.diffScheduled = true;
+    setImmediate(() => {
+      this.diffScheduled = false;
+      const pool = this.pool;
+      if (!pool) return;
+      pool.status().forEach((v, i) => {
+        const vs = this.parts.virtualServers[i];
+        if (!vs) return;
+        const proto = (vs.protocol ?? (vs.services[0]?.kind === 'fwmark' ? 'fwm' : 'tcp')).toLowerCase();
+        let prev = this.reported.get(v.id);
+        if (!prev) this.reported.set(v.id, (prev = { quorum: v.quorumUp, rs: new Map(v.realServers.map((r) => [`${r.address}|${r.port}`, r.alive])) }));
+        for (const r of v.realServers) {
+          const k = `${r.address}|${r.port}`;
+          if (prev.rs.get(k) !== r.alive) {
+            prev.rs.set(k, r.alive);
+            this.lvsBus.emit('lvs.rs', { vs: v.id, rs: `[${r.address}]:${proto}:${r.port}`, alive: r.alive });
+          }
+        }
+        if (prev.quorum !== v.quorumUp) {
+          prev.quorum = v.quorumUp;
+          this.lvsBus.emit('lvs.quorum', { vs: v.id, up: v.quorumUp });
+        }
+      });
+    });
+  }
+
   private onPoolEvent(e: PoolEvent): void {
+    if (e.kind === 'action' || e.kind === 'checker') this.reportChanges();
     switch (e.kind) {
       case 'action': {
         const a = e.action;
@@ -362,8 +404,6 @@ export class Daemon {
           this.logger.info({ event: 'lvs.change' }, a.message);
           return;
         }
-        if (a.event === 'rs-up' || a.event === 'rs-down') this.lvsBus.emit('lvs.rs', { vs: a.vs, rs: a.rs ?? '', alive: a.event === 'rs-up' });
-        else this.lvsBus.emit('lvs.quorum', { vs: a.vs, up: a.event === 'quorum-up' });
         this.runNotify(a.command, a.event, a.vs, a.rs);
         return;
       }
@@ -466,7 +506,10 @@ export class Daemon {
       await this.pool?.stop({ quiet: true });
       this.pool = newPool;
       this.parts = next;
-      if (newPool) await newPool.start();
+      if (newPool) {
+        await newPool.start();
+        this.baseline();
+      }
       else {
         this.desired = [];
         await this.pushIpvs();

@@ -15,6 +15,17 @@ export interface ServiceOptions {
 
 type Closeable = { close(): Promise<void> | void };
 
+/** What the notifications are built from: FIFO and mail settings, and every smtp_alert. */
+function notifyPrint(m: Daemon['parts']['model']): string {
+  const g = Object.entries(m.global_defs ?? {}).filter(([k]) => /fifo|smtp|notification_email|router_id|script_user|enable_script_security/.test(k));
+  const alerts = [
+    ...m.vrrp_instances.map((i) => [i.name, i.smtp_alert]),
+    ...m.vrrp_sync_groups.map((x) => [x.name, x.smtp_alert]),
+    ...m.virtual_servers.map((v) => [v.smtp_alert, (v.real_servers ?? []).map((r) => r.smtp_alert)]),
+  ];
+  return JSON.stringify([g, alerts]);
+}
+
 export async function startServices(d: Daemon, o: ServiceOptions): Promise<Closeable[]> {
   const out: Closeable[] = [];
   const log = d.logger;
@@ -28,8 +39,11 @@ export async function startServices(d: Daemon, o: ServiceOptions): Promise<Close
     }
   };
   await startNotes();
+  let print = notifyPrint(d.parts.model);
   d.lvsBus.on('daemon.reload', (e) => {
-    if (!e.ok) return;
+    // Restarted only when what they use changed: a FIFO's reader script and its pipe stay otherwise.
+    if (!e.ok || notifyPrint(d.parts.model) === print) return;
+    print = notifyPrint(d.parts.model);
     const old = notes;
     notes = undefined;
     void (old ? old.close() : Promise.resolve()).then(startNotes);

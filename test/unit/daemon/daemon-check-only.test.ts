@@ -8,7 +8,10 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { openSync, readSync, closeSync, constants as fsc } from 'node:fs';
 import { Daemon } from '../../../src/daemon/daemon.js';
+import { startServices } from '../../../src/daemon/services.js';
+import { request } from '../../../src/control/client.js';
 import { describeOp } from '../../../src/ipvs/ops.js';
 import { FakeKernel } from '../ipvs/fake-kernel.js';
 
@@ -18,8 +21,9 @@ async function listen(): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as { port: number }).port };
 }
 
-function conf(ports: number[], weights: number[], broken = false): string {
+function conf(ports: number[], weights: number[], broken = false, fifo?: string): string {
   return [
+    ...(fifo ? ['global_defs {', `  lvs_notify_fifo ${fifo}`, '}'] : []),
     'virtual_server 10.0.0.1 80 {',
     '  delay_loop 1',
     '  lb_algo wrr',
@@ -36,7 +40,8 @@ test('check-only daemon: programs, reloads one weight as one edit, rejects a bro
   const a = await listen();
   const b = await listen();
   const file = join(dir, 'k.conf');
-  writeFileSync(file, conf([a.port, b.port], [1, 1]));
+  const fifo = join(dir, 'lvs.fifo');
+  writeFileSync(file, conf([a.port, b.port], [1, 1], false, fifo));
   const kernel = new FakeKernel();
   const ac = new AbortController();
   const logs: Record<string, unknown>[] = [];
@@ -47,7 +52,22 @@ test('check-only daemon: programs, reloads one weight as one edit, rejects a bro
   const errs: string[] = [];
   let d!: Daemon;
   const ready = new Promise<void>((r) => {
-    d = new Daemon({ file, mode: 'check-only', kernel, signal: ac.signal, logDestination: sink, onReady: () => r() }, { out: () => undefined, err: (s) => errs.push(s) });
+    d = new Daemon(
+      {
+        file,
+        mode: 'check-only',
+        kernel,
+        signal: ac.signal,
+        logDestination: sink,
+        version: '9.9.9',
+        onReady: async (dd) => {
+          const services = await startServices(dd, { metrics: { host: '127.0.0.1', port: 0 }, control: join(dir, 'ctl.sock') });
+          r();
+          return services;
+        },
+      },
+      { out: () => undefined, err: (s) => errs.push(s) },
+    );
   });
   const done = d.run();
   try {
@@ -55,8 +75,22 @@ test('check-only daemon: programs, reloads one weight as one edit, rejects a bro
     assert.deepEqual(kernel.described.map((s) => s.replace(/:\d+ /g, ':P ').replace(/:\d+$/, ':P')).length, 3, kernel.described.join('\n'));
     const n0 = kernel.ops.length;
 
+    // The control socket answers with the daemon's status; the metrics listener serves the table.
+    const st = await request(join(dir, 'ctl.sock'), { cmd: 'status' });
+    assert.equal(st.ok, true);
+    const status = (st as { result: { mode: string; virtualServers: { id: string; liveWeight: number; realServers: unknown[] }[] } }).result;
+    assert.equal(status.mode, 'check-only');
+    assert.deepEqual(status.virtualServers.map((v) => [v.id, v.liveWeight, v.realServers.length]), [['[10.0.0.1]:tcp:80', 2, 2]]);
+    const addr = logs.find((l) => l.event === 'metrics.listening')?.address as { host: string; port: number };
+    const scrape = await (await fetch(`http://127.0.0.1:${addr.port}/metrics`)).text();
+    assert.match(scrape, /lvsd_build_info\{version="9\.9\.9"/);
+    assert.match(scrape, /_ipvs_backend_weight\{[^}]*remote_port="\d+"[^}]*\} 1/);
+    assert.equal((await fetch(`http://127.0.0.1:${addr.port}/healthz`)).status, 200);
+    // Reading end of the notify FIFO (lvs_notify_fifo): the daemon created it.
+    const fd = openSync(fifo, fsc.O_RDONLY | fsc.O_NONBLOCK);
+
     // One weight changes: one edit, nothing else.
-    writeFileSync(file, conf([a.port, b.port], [1, 7]));
+    writeFileSync(file, conf([a.port, b.port], [1, 7], false, fifo));
     const r1 = await d.reload();
     assert.equal(r1.ok, true, r1.message);
     assert.deepEqual(kernel.ops.slice(n0).map((o) => o.op), ['edit-dest']);
@@ -64,7 +98,7 @@ test('check-only daemon: programs, reloads one weight as one edit, rejects a bro
     assert.match(r1.message, /1 IPVS operation/);
 
     // A broken file: rejected, the table untouched, the reason given.
-    writeFileSync(file, conf([a.port, b.port], [1, 9], true));
+    writeFileSync(file, conf([a.port, b.port], [1, 9], true, fifo));
     const n1 = kernel.ops.length;
     const r2 = await d.reload();
     assert.equal(r2.ok, false);
@@ -78,8 +112,22 @@ test('check-only daemon: programs, reloads one weight as one edit, rejects a bro
     const downBy = Date.now() + 8000;
     while (d.status().virtualServers[0]?.realServers[0]?.alive !== false && Date.now() < downBy) await new Promise((r) => setTimeout(r, 100));
     assert.equal(d.status().virtualServers[0]?.realServers[0]?.alive, false, 'rs1 detected down');
+    // keepalived's FIFO line for it (ipwrapper.c notify_fifo_rs).
+    const buf = Buffer.alloc(4096);
+    let fifoText = '';
+    const fifoBy = Date.now() + 3000;
+    while (!/DOWN/.test(fifoText) && Date.now() < fifoBy) {
+      try {
+        const n = readSync(fd, buf, 0, buf.length, null);
+        fifoText += buf.subarray(0, n).toString();
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    closeSync(fd);
+    assert.ok(fifoText.split("\n").includes(`RS [127.0.0.1]:tcp:${a.port} [10.0.0.1]:tcp:80 DOWN`), `${fifoText} // ${JSON.stringify(logs.filter((l) => /notify|lvs.rs|fifo/.test(String(l.event))))}`);
     const n2 = kernel.ops.length;
-    writeFileSync(file, conf([a.port, b.port], [1, 7]));
+    writeFileSync(file, conf([a.port, b.port], [1, 7], false, fifo));
     const r3 = await d.reload();
     assert.equal(r3.ok, true);
     assert.equal(kernel.ops.length, n2, `no operation: ${kernel.described.slice(n2).join('; ')}`);
