@@ -9,7 +9,7 @@ import type { InstanceReport } from '../daemon/status.js';
 import type { LvsBus } from '../events/lvs.js';
 import type { VrrpBus } from '../events/vrrp.js';
 import type { DumpedServer } from '../ipvs/types.js';
-import { listen } from './http.js';
+import { listen, type Listening } from './http.js';
 import { IpvsCollector } from './ipvs.js';
 import { registerLvs } from './lvs.js';
 import { MetricsRegistry } from './text.js';
@@ -76,9 +76,9 @@ export async function startMetrics(o: MetricsOptions): Promise<MetricsHandle> {
   if (!o.listen) return { registry, address: null, scrape, close: async () => unsubscribe() };
 
   const healthy = o.healthy ?? (() => ({ ok: true, detail: 'running' }));
-  let l;
+  let server: Listening;
   try {
-    l = await listen(o.listen.host, o.listen.port, {
+    server = await listen(o.listen.host, o.listen.port, {
       metrics: async () => ({ body: await scrape(), contentType: registry.contentType }),
       health: healthy,
     });
@@ -86,7 +86,6 @@ export async function startMetrics(o: MetricsOptions): Promise<MetricsHandle> {
     unsubscribe();
     throw e;
   }
-  const server = l;
   return {
     registry,
     address: server.address,

@@ -38,8 +38,9 @@ export function valueText(v: number | bigint): string {
 
 /** Builds exposition text, yielding to the event loop every CHUNK samples. */
 export class TextWriter {
-  private readonly parts: string[] = [];
-  private sinceYield = 0;
+  /** Finished chunks (one string per CHUNK samples: one large join at the end would stall the loop). */
+  private readonly chunks: string[] = [];
+  private parts: string[] = [];
 
   header(name: string, help: string, type: 'counter' | 'gauge'): void {
     this.parts.push(`# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`);
@@ -48,14 +49,15 @@ export class TextWriter {
   /** One sample; `labels` is labelText() output, built once per row. */
   async sample(name: string, labels: string, value: number | bigint): Promise<void> {
     this.parts.push(`${name}${labels} ${valueText(value)}\n`);
-    if (++this.sinceYield >= CHUNK) {
-      this.sinceYield = 0;
+    if (this.parts.length >= CHUNK) {
+      this.chunks.push(this.parts.join(''));
+      this.parts = [];
       await nextTurn();
     }
   }
 
   text(): string {
-    return this.parts.join('');
+    return this.chunks.join('') + this.parts.join('');
   }
 }
 
