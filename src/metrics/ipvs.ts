@@ -14,21 +14,21 @@
 //     local_mark): node_exporter's unlabelled host totals are sum() of these.
 // Why not node_exporter's own names: a director usually runs node_exporter too, which already exports
 // node_ipvs_* from /proc for the same host; a second source of the same series would double every
-// sum() over them, and lvsd is not node_exporter. Dashboards built on node_ipvs_* work unchanged after
-// a metric_relabel_configs rule rewriting __name__ from lvsd_ipvs_(.*) to node_ipvs_$1 (the totals then
-// need sum()). lvsd adds per-backend traffic counters node_exporter does not have (the kernel gives them).
+// sum() over them, and lvsd is not node_exporter. A dashboard built on node_ipvs_* reads lvsd's series
+// after a metric_relabel_configs rule rewriting __name__ from lvsd_ipvs_(.*) to node_ipvs_$1 (its
+// host-total panels then need a sum()), or by replacing the prefix in its queries.
 //
 // By default the families are node_exporter's (per-service totals, three backend gauges); with
-// `backendCounters` lvsd adds per-backend persistence templates and traffic counters (six more series
-// per backend: the kernel has them, but at 10,000 backends that is 60,000 more series).
+// `backendCounters` lvsd adds per-backend persistence templates and traffic counters, which
+// node_exporter does not have (six more series per backend: 60,000 more at 10,000 backends).
 // A dump that fails or does not answer within `timeoutMs` is counted (lvsd_ipvs_scrape_errors_total,
 // lvsd_ipvs_scrape_success 0) and its families are left out of that scrape; the rest is served.
 // One dump per scrape; concurrent scrapes share a dump in flight, and a dump that timed out but still
 // runs is not started again (a stuck kernel does not pile up requests). The text is written by
 // text.ts's TextWriter (yields to the event loop while it writes), not by prom-client.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DumpedServer, Stats } from '../ipvs/types.js';
 import { perScrape, type LabelValues } from './family.js';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CHUNK, labelText, TextWriter } from './text.js';
 
 export const SERVICE_LABELS = ['local_address', 'local_port', 'proto', 'local_mark'] as const;
