@@ -1,6 +1,6 @@
 // Lab demo, process edge: where this build's `lvsd` and the demo configuration are, what this
-// build's `lvsd run` offers, and a director: lvsd running in a lab host with its JSON log read
-// back as events.
+// build's `lvsd run` offers, and a director: `lvsd run` in a lab host with its JSON log read back
+// as events.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,65 +71,56 @@ export interface DirectorOptions {
   controlSocket?: string;
 }
 
-/**
- * One director: `lvsd run -f CONF` in `host` (the full daemon), or, while this build does not have
- * it, `lvsd run --vrrp-only` and `lvsd run --check-only` side by side (keepalived's -P / -C).
- */
+/** One director: `lvsd run -f CONF` in `host` (the full daemon: VRRP, checks and IPVS in one process). */
 export class Director {
   private constructor(
     readonly host: Host,
     readonly label: string,
-    readonly argvs: string[][],
-    readonly procs: LabProcess[],
+    readonly argv: string[],
+    readonly proc: LabProcess,
   ) {}
 
   static start(host: Host, label: string, conf: string, o: DirectorOptions): Director {
-    const common = ['-f', conf, '--log-level', 'info'];
-    const extra = [
+    if (!o.features.full) throw new Error("this build's `lvsd run -f FILE` is not the full daemon (its --help says so)");
+    const argv = [
+      'run', '-f', conf, '--log-level', 'info',
       ...(o.features.metrics && o.metricsListen ? ['--metrics-listen', o.metricsListen] : []),
       ...(o.features.controlSocket && o.controlSocket ? ['--control-socket', o.controlSocket] : []),
     ];
-    const argvs = o.features.full ? [['run', ...common, ...extra]] : [['run', '--vrrp-only', ...common], ['run', '--check-only', ...common]];
-    const procs = argvs.map((a) => host.spawn(lvsdArgv(a), { name: `${label}: lvsd ${a.slice(0, 2).join(' ')}` }));
-    return new Director(host, label, argvs, procs);
+    return new Director(host, label, argv, host.spawn(lvsdArgv(argv), { name: `${label}: lvsd run` }));
   }
 
-  /** The command lines, as an operator would type them. */
-  commands(): string[] {
-    return this.argvs.map((a) => `lvsd ${a.map((w) => w.replace(/^.*\/(director-.\.conf)$/, '$1')).join(' ')}`);
+  /** The command line, as an operator would type it. */
+  command(): string {
+    return `lvsd ${this.argv.map((w) => w.replace(/^.*\/(director-.\.conf)$/, '$1')).join(' ')}`;
   }
 
   get alive(): boolean {
-    return this.procs.every((p) => p.alive);
+    return this.proc.alive;
   }
 
-  /** Process groups (one per process; the lab starts each as a group leader). */
-  pgids(): number[] {
-    return this.procs.map((p) => p.pgid);
+  /** lvsd's process group (the lab starts it as a group leader). */
+  get pgid(): number {
+    return this.proc.pgid;
   }
 
   events(): LogEvent[] {
     const out: LogEvent[] = [];
-    for (const p of this.procs) {
-      for (const l of p.stdout) {
-        if (!l.startsWith('{')) continue;
-        try {
-          out.push(JSON.parse(l) as LogEvent);
-        } catch {
-          /* not a log line */
-        }
+    for (const l of this.proc.stdout) {
+      if (!l.startsWith('{')) continue;
+      try {
+        out.push(JSON.parse(l) as LogEvent);
+      } catch {
+        /* not a log line */
       }
     }
     return out;
   }
 
-  /** When every process of this director logged `lvsd.ready` (wall-clock ms), if they all did. */
+  /** When lvsd logged `lvsd.ready` (wall-clock ms), if it did. */
   readyAt(): number | undefined {
-    const at = this.procs.map((p) => {
-      for (const l of p.stdout) if (l.includes('"lvsd.ready"')) return Date.parse((JSON.parse(l) as LogEvent).time);
-      return undefined;
-    });
-    return at.every((x) => x !== undefined) ? Math.max(...(at as number[])) : undefined;
+    const e = this.events().find((x) => x.event === 'lvsd.ready');
+    return e ? eventTime(e) : undefined;
   }
 
   transitions(instance: string): LogEvent[] {
@@ -147,24 +138,23 @@ export class Director {
     return hit;
   }
 
-  /** A crash: SIGKILL to every process group of this director (nothing is released). */
+  /** A crash: SIGKILL to lvsd's process group (nothing is released). */
   crash(): void {
-    for (const p of this.procs) p.killGroup('SIGKILL');
+    this.proc.killGroup('SIGKILL');
   }
 
-  exited(): Promise<ExitStatus[]> {
-    return Promise.all(this.procs.map((p) => p.exited));
+  exited(): Promise<ExitStatus> {
+    return this.proc.exited;
   }
 
-  /** SIGTERM to each process (graceful stop), SIGKILL after `graceMs`; their exit statuses. */
-  async stop(graceMs = 8000): Promise<ExitStatus[]> {
-    return Promise.all(this.procs.map((p) => p.stop(graceMs)));
+  /** SIGTERM (graceful stop), SIGKILL after `graceMs`; the exit status. */
+  stop(graceMs = 8000): Promise<ExitStatus> {
+    return this.proc.stop(graceMs);
   }
 
   lastLines(n = 12): string {
-    return this.procs
-      .map((p) => p.output())
-      .join('\n')
+    return this.proc
+      .output()
       .split('\n')
       .filter((l) => l && !l.includes('"vrrp.counter"'))
       .slice(-n)

@@ -58,8 +58,8 @@ async function main(): Promise<number> {
   out("  configs/dual-master/ on the lab's addresses: VI_1 (VRID 50) 10.88.0.100, A priority 150, B 100;");
   out('  VI_2 (VRID 51) 10.88.0.200, A 100, B 150; advert_int 1; LVS-DR, wrr, HTTP_GET every 1 s, a sorry server');
   out(
-    `lvsd: ${relative(repoDir(), LVSD_MAIN)} (this build): ${features.full ? '`lvsd run -f FILE`, the full daemon' : 'no full daemon yet (`lvsd run --vrrp-only` + `--check-only` per director)'}; ` +
-      `metrics ${features.metrics ? 'on' : 'not in this build'}`,
+    `lvsd: ${relative(repoDir(), LVSD_MAIN)} (this build): ${features.full ? '`lvsd run -f FILE`' : 'NO full daemon (`lvsd run --help` says so)'}; ` +
+      `metrics ${features.metrics ? `--metrics-listen` : 'not in this build'}`,
   );
   out('');
 

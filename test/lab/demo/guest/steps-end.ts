@@ -76,6 +76,8 @@ export async function metricsStep(c: Ctx, s: Step): Promise<void> {
   const body = rest.join('\n');
   s.say(`$ node scrape.js ${url}   (in B: Node's fetch)\n  ${status}, ${body.length} bytes, ${body.split('\n').filter((l) => l && !l.startsWith('#')).length} samples`);
   if (r.code !== 0) {
+    const said = c.db!.lastLines(400).split('\n').filter((l) => /metric|listen/i.test(l));
+    s.say(`B's lvsd said about metrics: ${said.length ? `\n${said.slice(-5).join('\n')}` : 'nothing'}`);
     s.end('metrics', 'FAIL', `scrape failed: ${status}`);
     return;
   }

@@ -24,10 +24,7 @@ export async function electionStep(c: Ctx, s: Step): Promise<void> {
   const t0 = Date.now();
   c.da = Director.start(A, 'A', c.conf.a, { features: c.features, metricsListen: c.metricsListen, controlSocket: join(c.lab.dir, 'a.sock') });
   c.db = Director.start(B, 'B', c.conf.b, { features: c.features, metricsListen: c.metricsListen, controlSocket: join(c.lab.dir, 'b.sock') });
-  const how = c.features.full
-    ? 'the full daemon: VRRP, health checks and IPVS in one process per director'
-    : 'this build has no full daemon yet: each director runs VRRP and checks as two processes (keepalived -P / -C)';
-  s.say(`A (d1, eth0 ${topo.directorFront(0)}): ${c.da.commands().join('  +  ')}\nB (d2, eth0 ${topo.directorFront(1)}): ${c.db.commands().join('  +  ')}\n(${how})`);
+  s.say(`A (d1, eth0 ${topo.directorFront(0)}): ${c.da.command()}\nB (d2, eth0 ${topo.directorFront(1)}): ${c.db.command()}\n(the full daemon: VRRP, health checks and IPVS in one process per director)`);
   const [m1, m2] = await Promise.all([c.da.waitForState('VI_1', 'MASTER', 25_000), c.db.waitForState('VI_2', 'MASTER', 25_000)]);
   // Settled: each VIP on its master only (a director that started first may have held the other's for a moment).
   const placed = await waitFor(async () => {
@@ -60,6 +57,9 @@ export async function electionStep(c: Ctx, s: Step): Promise<void> {
       ...early,
       `A eth0 VIPs: ${(await vipsOn(A)).join(' ') || 'none'};  B eth0 VIPs: ${(await vipsOn(B)).join(' ') || 'none'}`,
       `IPVS (kernel table): A\n${indent(describeTable(c.tableA.read()))}\nB\n${indent(describeTable(c.tableB.read()))}`,
+      serves(c.tableA.read(), VIP2, rs) || serves(c.tableB.read(), VIP1, rs)
+        ? "  (every virtual server on both directors: keepalived's way, lvsd_ipvs_program always)"
+        : '  (each director programs the virtual servers of the VIPs it holds: lvsd_ipvs_program follow_vrrp, the default)',
     ].join('\n'),
   );
   const listA = await compareListings(A, c.lab.dir, 'a');

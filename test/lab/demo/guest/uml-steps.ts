@@ -88,8 +88,7 @@ async function main(): Promise<number> {
         continue;
       }
       const st = await d.stop(8000);
-      const bad = st.filter((x) => x.code !== 0);
-      if (bad.length) cleanup.push(`${d.label}'s lvsd exited ${bad.map((x) => x.signal ?? x.code).join(', ')} on SIGTERM`);
+      if (st.code !== 0) cleanup.push(`${d.label}'s lvsd exited ${st.signal ?? st.code} on SIGTERM`);
       else notes.push(`${d.label}: SIGTERM, exit 0`);
     }
     if (c) {
