@@ -246,7 +246,9 @@ export class Daemon {
     try {
       this.ports = await linuxPorts();
     } catch (e) {
-      this.io.err(`lvsd run: cannot open the kernel interfaces: ${(e as Error).message}`);
+      const msg = (e as Error).message;
+      const perm = /EPERM|EACCES|not permitted|permission denied/i.test(`${(e as { code?: string }).code ?? ''} ${msg}`);
+      this.io.err(`lvsd run: cannot open the kernel interfaces: ${msg}${perm ? ' (lvsd needs CAP_NET_RAW for the VRRP and ARP sockets and CAP_NET_ADMIN for addresses and IPVS: run it as root, or grant both)' : ''}`);
       return EXIT.RUNTIME;
     }
     const config = await this.vrrpConfig(this.parts);

@@ -38,7 +38,7 @@ class Director {
     readonly name: string,
     extra: string[] = [],
   ) {
-    this.proc = host.spawn([process.execPath, LVSD, 'run', '-f', conf, '--log-level', 'debug', '--metrics-listen', 'off', '--control-socket', join(dir, `${name}.sock`), ...extra], { name: `${name}: lvsd run` });
+    this.proc = host.spawn([process.execPath, LVSD, 'run', '-f', conf, '--log-level', 'debug', '--metrics-listen', '127.0.0.1:9650', '--control-socket', join(dir, `${name}.sock`), ...extra], { name: `${name}: lvsd run` });
   }
   events(name?: string): Ev[] {
     const out: Ev[] = [];
@@ -130,6 +130,20 @@ function steadyResults(p: LabProcess): { at: number; ok: boolean }[] {
     const [, at, r] = l.split(' ');
     return { at: Number(at), ok: r === 'ok' };
   });
+}
+
+/** One scrape of the director's /metrics (inside its namespace): sample lines by series. */
+async function scrape(h: Host): Promise<Map<string, number>> {
+  const js = "fetch('http://127.0.0.1:9650/metrics').then(async (r)=>{process.stdout.write(r.headers.get('content-type')+'\\n'+await r.text())})";
+  const r = await h.exec([process.execPath, '-e', js], { timeoutMs: 30_000 });
+  const [ctype, ...lines] = r.stdout.split('\n');
+  assert.match(ctype ?? '', /^text\/plain; version=0\.0\.4/);
+  const out = new Map<string, number>();
+  for (const l of lines) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})?) (\S+)$/.exec(l);
+    if (m) out.set(m[1]!, Number(m[2]));
+  }
+  return out;
 }
 
 function lastEchoState(p: LabProcess): { sent: number; got: number; err: string | null }[] {
@@ -271,6 +285,16 @@ for (const program of ['follow_vrrp', 'always'] as const) {
       assert.ok(await waitFor(() => steadyResults(steady!).filter((r) => r.ok).length >= 10, 10_000), 'steady traffic flows');
       // Sync messages leave at most every second (the kernel's sync period); give them time.
       await new Promise((r) => setTimeout(r, 2500));
+      // Metrics of the backup before the failover: keepalived-exporter's state gauge and counters.
+      const vipLabel = `{iname="VI_1",intf="eth0",vrid="51",ip_address="${topo.vip}/24"}`;
+      const inst = '{iname="VI_1",intf="eth0",vrid="51"}';
+      const m0 = await scrape(topo.directors[1]);
+      assert.equal(m0.get(`keepalived_vrrp_state${vipLabel}`), 1, 'BACKUP is 1');
+      // d2 may have been master for a moment at start (it can start before d1): count from here.
+      const became0 = m0.get(`keepalived_become_master_total${inst}`) ?? NaN;
+      assert.ok(became0 === 0 || became0 === 1, `become_master before: ${became0}`);
+      const rcvd0 = m0.get(`keepalived_advertisements_received_total${inst}`) ?? 0;
+      assert.ok(rcvd0 > 0, 'adverts from the master are counted');
       const synced = (await topo.directors[1].exec(['ipvsadm', '-L', '-n', '-c'])).stdout.split('\n').filter((l) => l.includes(`${topo.vip}:7 `)).length;
       // The director dies: lvsd killed and its links down (a crash of the process alone would
       // leave the kernel forwarding with the VIP still in place).
@@ -295,6 +319,16 @@ for (const program of ['follow_vrrp', 'always'] as const) {
       assert.ok(Number.isFinite(okMs), 'a request through the VIP is answered by d2');
       assert.equal(d2.state(), 'MASTER');
       assert.equal((await readIpvsRules(topo.directors[1])).length, 2, 'd2 programs the services');
+      // The same scrape after the failover: the state and the counters moved.
+      const m1 = await scrape(topo.directors[1]);
+      assert.equal(m1.get(`keepalived_vrrp_state${vipLabel}`), 2, 'MASTER is 2');
+      assert.equal(m1.get(`keepalived_become_master_total${inst}`), became0 + 1);
+      assert.ok((m1.get(`keepalived_advertisements_sent_total${inst}`) ?? 0) > (m0.get(`keepalived_advertisements_sent_total${inst}`) ?? 0), 'adverts sent as master');
+      assert.equal(m1.get('lvsd_vrrp_transitions_total{iname="VI_1",from="BACKUP",to="MASTER",reason="master_down"}'), became0 + 1, [...m1.keys()].filter((k) => k.startsWith('lvsd_vrrp_transitions')).join(' '));
+      const w = [...m1.entries()].filter(([k]) => k.startsWith('lvsd_ipvs_backend_weight{') && k.includes(`local_address="${topo.vip}"`) && k.includes('local_port="80"'));
+      assert.equal(w.length, 2, 'one weight series per backend of VIP:80');
+      assert.ok(w.every(([k, v]) => v === 1 && /proto="TCP"/.test(k) && /remote_port="80"/.test(k)), JSON.stringify(w));
+      assert.equal(m1.get('lvsd_ipvs_sync_daemon_state{state="master"}'), 1, [...m1.keys()].filter((k) => k.startsWith('lvsd_ipvs_sync')).join(' '));
       if (program === 'always') assert.equal(alive, 4, 'with the sync daemon every established connection survives the takeover');
     } finally {
       echo?.killGroup('SIGKILL');
