@@ -4,7 +4,7 @@
 // start with a message naming them (exit 3); SIGTERM removes the VIP and exits 0.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,20 @@ test('without IPVS in the kernel: VRRP and checks run, the condition is in the l
   assert.match(text.stdout, /VI_1/);
   const hz = await d1.exec([process.execPath, '-e', "fetch('http://127.0.0.1:9650/healthz').then((r)=>console.log(r.status))"]);
   assert.equal(hz.stdout.trim(), '200');
+  // keepalived's dumps on signals: SIGUSR1 data, SIGUSR2 stats, SIGURG JSON (lvsd writes /tmp/lvsd.*).
+  for (const [sig, file, re] of [
+    ['SIGUSR1', '/tmp/lvsd.data', /VRRP Topology/],
+    ['SIGUSR2', '/tmp/lvsd.stats', /VRRP Instance: VI_1/],
+    ['SIGURG', '/tmp/lvsd.json', /"iname": ?"VI_1"/],
+  ] as const) {
+    rmSync(file, { force: true });
+    p.kill(sig);
+    assert.ok(await waitFor(() => existsSync(file), 5000), `${sig} writes ${file}`);
+    assert.match(readFileSync(file, 'utf8'), re, file);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    rmSync(file, { force: true });
+  }
+  assert.ok(p.alive, 'the dumps do not stop the daemon');
   p.kill('SIGTERM');
   const ex = await p.exited;
   assert.equal(ex.code, 0, p.output().slice(-2000));
