@@ -1,9 +1,11 @@
 // Observability entry: the daemon's Prometheus metrics and health endpoint. Subscribes to the VRRP and
-// LVS buses (never the other way round), reads instance reports and the IPVS table at scrape time, and
-// serves them over HTTP. One private prom-client Registry per call (never prom-client's global one).
+// LVS buses (never the other way round), reads the status (instances, virtual servers) and the IPVS
+// table at scrape time, and serves them over HTTP. One private prom-client Registry per call (never
+// prom-client's global one).
 //
-// Call once per process, before the engines start (so no event is missed), and keep it across reloads:
-// prom-client's default metrics start an event-loop-delay monitor and a GC observer that it never stops.
+// Call once per process and keep it across reloads: prom-client's default metrics start an
+// event-loop-delay monitor and a GC observer that it never stops. The event counters count from the
+// call on (start it before the engines to count their first transitions); the gauges read the status.
 import { collectDefaultMetrics, Gauge } from 'prom-client';
 import type { InstanceReport } from '../daemon/status.js';
 import type { LvsBus } from '../events/lvs.js';
@@ -11,7 +13,7 @@ import type { VrrpBus } from '../events/vrrp.js';
 import type { DumpedServer } from '../ipvs/types.js';
 import { listen, type Listening } from './http.js';
 import { IpvsCollector } from './ipvs.js';
-import { registerLvs } from './lvs.js';
+import { registerLvs, registerVirtualServers, type VsReport } from './lvs.js';
 import { MetricsRegistry } from './text.js';
 import { registerVrrp } from './vrrp.js';
 
@@ -28,6 +30,8 @@ export interface MetricsOptions {
   lvs?: LvsBus;
   /** The VRRP instances as `lvsd status` reports them (read at each scrape). */
   instances?: () => InstanceReport[];
+  /** The virtual servers as `lvsd status` reports them (read at each scrape): real servers alive, quorum. */
+  virtualServers?: () => VsReport[];
   /** One IPVS table dump (IpvsKernel.dumpTable), run at each scrape. */
   ipvs?: () => Promise<DumpedServer[]>;
   /** /healthz: 200 when ok, 503 otherwise. Default: always ok. */
@@ -64,6 +68,7 @@ export async function startMetrics(o: MetricsOptions): Promise<MetricsHandle> {
   const offs: (() => void)[] = [];
   if (o.vrrp || o.instances) offs.push(registerVrrp(registry, { bus: o.vrrp, instances: o.instances }));
   if (o.lvs) offs.push(registerLvs(registry, o.lvs));
+  if (o.virtualServers) registerVirtualServers(registry, o.virtualServers);
   if (o.ipvs) {
     const ipvs = new IpvsCollector({ dump: o.ipvs, timeoutMs: o.ipvsTimeoutMs, backendCounters: o.ipvsBackendCounters });
     registry.addSource(() => ipvs.render());

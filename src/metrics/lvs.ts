@@ -1,11 +1,15 @@
-// Observability: the LVS side as Prometheus metrics, counted from LvsBus events: health-check probes
-// and state changes, real servers alive and quorum per virtual server, the IPVS reconciler, IPVS
-// ownership (lvsd_ipvs_program follow_vrrp), the connection sync daemon, and reloads.
+// Observability: the LVS side as Prometheus metrics. Counted from LvsBus events: health-check probes
+// and state changes, real server and quorum changes, the IPVS reconciler, IPVS ownership
+// (lvsd_ipvs_program follow_vrrp), the connection sync daemon, and reloads. Read from the daemon's
+// status at scrape time: real servers alive, quorum and sorry server per virtual server (lvs.rs and
+// lvs.quorum only say what changed, and a reload can remove virtual servers: a gauge kept from events
+// would miss the servers that never changed and keep the ones that are gone).
 // Probe events can come thousands of times a second: their handlers do one counter and one histogram
 // update each (a label hash apiece), nothing that allocates per real server.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { VsStatus } from '../check/scheduler.js';
 import type { LvsBus } from '../events/lvs.js';
-import { scrapeFamily, type Sample } from './family.js';
+import { perScrape, scrapeFamily, type Sample } from './family.js';
 
 /** Probe latencies: loopback TCP connects (~0.1 ms) up to HTTP checks near a 30 s connect_timeout. */
 export const PROBE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -47,30 +51,21 @@ export function registerLvs(reg: Registry, bus: LvsBus): () => void {
   });
   offs.push(bus.on('check.state', (e) => checkChanges.inc({ type: e.type, state: e.state })));
 
-  // ---- real servers and quorum per virtual server (maps read at scrape time: no hash per event)
-  const rs = new Map<string, Map<string, boolean>>();
-  offs.push(
-    bus.on('lvs.rs', (e) => {
-      let m = rs.get(e.vs);
-      if (!m) rs.set(e.vs, (m = new Map()));
-      m.set(e.rs, e.alive);
-    }),
-  );
-  scrapeFamily(reg, 'lvsd_lvs_real_servers', 'Real servers reported for a virtual server.', 'gauge', () =>
-    [...rs].map(([vs, m]): Sample => ({ labels: { vs }, value: m.size })),
-  );
-  scrapeFamily(reg, 'lvsd_lvs_real_servers_alive', 'Real servers alive (in the pool) for a virtual server.', 'gauge', () =>
-    [...rs].map(([vs, m]): Sample => {
-      let n = 0;
-      for (const a of m.values()) if (a) n++;
-      return { labels: { vs }, value: n };
-    }),
-  );
-  const quorum = new Map<string, boolean>();
-  offs.push(bus.on('lvs.quorum', (e) => quorum.set(e.vs, e.up)));
-  scrapeFamily(reg, 'lvsd_lvs_quorum_up', '1 while a virtual server has quorum (else its sorry server serves).', 'gauge', () =>
-    [...quorum].map(([vs, up]): Sample => ({ labels: { vs }, value: up ? 1 : 0 })),
-  );
+  // ---- real server and quorum changes (the gauges come from the status: registerVirtualServers)
+  const rsChanges = new Counter({
+    name: 'lvsd_lvs_real_server_changes_total',
+    help: 'Real servers entering (to="alive") or leaving (to="dead") their pool, by virtual server.',
+    labelNames: ['vs', 'to'] as const,
+    registers,
+  });
+  offs.push(bus.on('lvs.rs', (e) => rsChanges.inc({ vs: e.vs, to: e.alive ? 'alive' : 'dead' })));
+  const quorumChanges = new Counter({
+    name: 'lvsd_lvs_quorum_changes_total',
+    help: 'Quorum gained (to="up") or lost (to="down"), by virtual server.',
+    labelNames: ['vs', 'to'] as const,
+    registers,
+  });
+  offs.push(bus.on('lvs.quorum', (e) => quorumChanges.inc({ vs: e.vs, to: e.up ? 'up' : 'down' })));
 
   // ---- reconciler
   const ops = new Counter({
@@ -152,4 +147,29 @@ export function registerLvs(reg: Registry, bus: LvsBus): () => void {
   return () => {
     for (const off of offs) off();
   };
+}
+
+/** A virtual server as the daemon's status reports it (`programmed`: its VIP's services are in IPVS). */
+export type VsReport = VsStatus & { programmed?: boolean };
+
+/** Per-virtual-server gauges, read from the status at each scrape. */
+export function registerVirtualServers(reg: Registry, virtualServers: () => VsReport[]): void {
+  const snap = perScrape<VsReport[]>(() => {
+    try {
+      return virtualServers();
+    } catch {
+      return [];
+    }
+  });
+  const each = (f: (v: VsReport) => number | undefined) => async (): Promise<Sample[]> =>
+    (await snap()).flatMap((v): Sample[] => {
+      const value = f(v);
+      return value === undefined ? [] : [{ labels: { vs: v.id }, value }];
+    });
+  scrapeFamily(reg, 'lvsd_lvs_real_servers', 'Real servers configured for a virtual server (sorry server not counted).', 'gauge', each((v) => v.realServers.length));
+  scrapeFamily(reg, 'lvsd_lvs_real_servers_alive', 'Real servers alive (in the pool) for a virtual server.', 'gauge', each((v) => v.realServers.filter((r) => r.alive).length));
+  scrapeFamily(reg, 'lvsd_lvs_quorum_up', '1 while a virtual server has quorum (else its sorry server serves).', 'gauge', each((v) => (v.quorumUp ? 1 : 0)));
+  scrapeFamily(reg, 'lvsd_lvs_sorry_server_active', '1 while the sorry server is in the pool.', 'gauge', each((v) => (v.sorryActive ? 1 : 0)));
+  scrapeFamily(reg, 'lvsd_lvs_live_weight', 'Summed weight of the live real servers (quorum compares it with quorum +/- hysteresis).', 'gauge', each((v) => v.liveWeight));
+  scrapeFamily(reg, 'lvsd_lvs_virtual_server_programmed', '1 while the virtual server is programmed in IPVS (lvsd_ipvs_program follow_vrrp: its VIP is held).', 'gauge', each((v) => (v.programmed === undefined ? undefined : v.programmed ? 1 : 0)));
 }

@@ -92,6 +92,7 @@ test('the whole output of a daemon with every source is valid exposition text', 
     vrrp,
     lvs,
     instances: () => [],
+    virtualServers: () => [{ id: 'VS "1"', quorumUp: true, sorryActive: false, liveWeight: 1, totalWeight: 1, programmed: true, realServers: [] }],
     ipvs: async () => [],
     ipvsBackendCounters: true,
   });
@@ -106,6 +107,7 @@ test('the whole output of a daemon with every source is valid exposition text', 
     }
     assert.equal(valueOf(f, 'lvsd_build_info', { version: '0.1.0', node: process.version }), 1);
     assert.equal(valueOf(f, 'lvsd_ipvs_services'), 0);
+    assert.equal(valueOf(f, 'lvsd_lvs_quorum_up', { vs: 'VS "1"' }), 1);
     assert.equal(valueOf(f, 'lvsd_check_probe_duration_seconds_count', { type: 'HTTP_GET' }), 1);
     // names follow the conventions: counters end in _total, and none of lvsd's gauges does (prom-client's
     // nodejs_active_*_total gauges are its own)

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseExposition, samplesOf, valueOf } from './exposition.js';
 import { startMetrics } from '../../../src/metrics/index.js';
+import type { VsReport } from '../../../src/metrics/lvs.js';
 import { lvsBus } from '../../../src/events/lvs.js';
 
 async function setup() {
@@ -40,29 +41,69 @@ test('check probes: counts by type and result, latency histogram by type', async
   }
 });
 
-test('checker state changes; real servers alive and quorum per virtual server', async () => {
+test('checker state changes; real server and quorum changes counted from events', async () => {
   const { m, bus, read } = await setup();
   try {
     bus.emit('check.state', { target: '10.0.0.5:80', type: 'HTTP_GET', servers: ['a'], state: 'initial-down', reason: 'timeout', detail: '' });
     bus.emit('check.state', { target: '10.0.0.5:80', type: 'HTTP_GET', servers: ['a'], state: 'up', reason: 'ok', detail: '' });
     bus.emit('check.state', { target: '10.0.0.6:80', type: 'HTTP_GET', servers: ['b'], state: 'up', reason: 'ok', detail: '' });
     const vs = '10.1.0.1:80 TCP';
-    bus.emit('lvs.rs', { vs, rs: '10.0.0.5:80', alive: true });
-    bus.emit('lvs.rs', { vs, rs: '10.0.0.6:80', alive: true });
-    bus.emit('lvs.rs', { vs, rs: '10.0.0.7:80', alive: false });
-    bus.emit('lvs.rs', { vs, rs: '10.0.0.6:80', alive: false });
-    bus.emit('lvs.rs', { vs: 'FWM 7', rs: '10.0.0.8:0', alive: true });
-    bus.emit('lvs.quorum', { vs, up: true });
+    bus.emit('lvs.rs', { vs, rs: '[10.0.0.6]:tcp:80', alive: false });
+    bus.emit('lvs.rs', { vs, rs: '[10.0.0.7]:tcp:80', alive: false });
+    bus.emit('lvs.rs', { vs, rs: '[10.0.0.6]:tcp:80', alive: true });
     bus.emit('lvs.quorum', { vs, up: false });
-    bus.emit('lvs.quorum', { vs: 'FWM 7', up: true });
+    bus.emit('lvs.quorum', { vs, up: true });
+    bus.emit('lvs.quorum', { vs: 'FWM 7', up: false });
     const f = await read();
     assert.equal(valueOf(f, 'lvsd_check_state_changes_total', { type: 'HTTP_GET', state: 'up' }), 2);
     assert.equal(valueOf(f, 'lvsd_check_state_changes_total', { type: 'HTTP_GET', state: 'initial-down' }), 1);
-    assert.equal(valueOf(f, 'lvsd_lvs_real_servers', { vs }), 3);
-    assert.equal(valueOf(f, 'lvsd_lvs_real_servers_alive', { vs }), 1);
-    assert.equal(valueOf(f, 'lvsd_lvs_real_servers_alive', { vs: 'FWM 7' }), 1);
-    assert.equal(valueOf(f, 'lvsd_lvs_quorum_up', { vs }), 0);
-    assert.equal(valueOf(f, 'lvsd_lvs_quorum_up', { vs: 'FWM 7' }), 1);
+    assert.equal(valueOf(f, 'lvsd_lvs_real_server_changes_total', { vs, to: 'dead' }), 2);
+    assert.equal(valueOf(f, 'lvsd_lvs_real_server_changes_total', { vs, to: 'alive' }), 1);
+    assert.equal(valueOf(f, 'lvsd_lvs_quorum_changes_total', { vs, to: 'down' }), 1);
+    assert.equal(valueOf(f, 'lvsd_lvs_quorum_changes_total', { vs, to: 'up' }), 1);
+    assert.equal(valueOf(f, 'lvsd_lvs_quorum_changes_total', { vs: 'FWM 7', to: 'down' }), 1);
+    assert.equal(f.has('lvsd_lvs_real_servers_alive'), false, 'no gauge without the status');
+  } finally {
+    await m.close();
+  }
+});
+
+test('real servers alive, quorum, sorry server per virtual server: read from the status at each scrape', async () => {
+  const rs = (address: string, alive: boolean) => ({ address, port: 80, alive, weight: alive ? 1 : 0, configured: 1, checkers: [] });
+  let list: VsReport[] = [
+    { id: 'VS_A', quorumUp: true, sorryActive: false, liveWeight: 2, totalWeight: 3, programmed: true, realServers: [rs('10.0.0.5', true), rs('10.0.0.6', true), rs('10.0.0.7', false)] },
+    { id: 'VS_B', quorumUp: false, sorryActive: true, liveWeight: 0, totalWeight: 1, realServers: [rs('10.0.0.8', false)] },
+  ];
+  const m = await startMetrics({ listen: null, version: 't', processMetrics: false, virtualServers: () => list });
+  try {
+    let f = parseExposition(await m.scrape());
+    assert.equal(valueOf(f, 'lvsd_lvs_real_servers', { vs: 'VS_A' }), 3);
+    assert.equal(valueOf(f, 'lvsd_lvs_real_servers_alive', { vs: 'VS_A' }), 2);
+    assert.equal(valueOf(f, 'lvsd_lvs_real_servers_alive', { vs: 'VS_B' }), 0);
+    assert.equal(valueOf(f, 'lvsd_lvs_quorum_up', { vs: 'VS_A' }), 1);
+    assert.equal(valueOf(f, 'lvsd_lvs_quorum_up', { vs: 'VS_B' }), 0);
+    assert.equal(valueOf(f, 'lvsd_lvs_sorry_server_active', { vs: 'VS_B' }), 1);
+    assert.equal(valueOf(f, 'lvsd_lvs_live_weight', { vs: 'VS_A' }), 2);
+    assert.equal(valueOf(f, 'lvsd_lvs_virtual_server_programmed', { vs: 'VS_A' }), 1);
+    assert.equal(valueOf(f, 'lvsd_lvs_virtual_server_programmed', { vs: 'VS_B' }), undefined);
+    // a reload removed VS_B: its series go with it
+    list = [list[0]!];
+    f = parseExposition(await m.scrape());
+    assert.deepEqual(
+      samplesOf(f, 'lvsd_lvs_quorum_up').map((s) => s.labels.vs),
+      ['VS_A'],
+    );
+    // a status that cannot be read leaves the families empty, the scrape answers
+    const broken = await startMetrics({
+      listen: null,
+      version: 't',
+      processMetrics: false,
+      virtualServers: () => {
+        throw new Error('pool stopped');
+      },
+    });
+    assert.deepEqual(samplesOf(parseExposition(await broken.scrape()), 'lvsd_lvs_real_servers'), []);
+    await broken.close();
   } finally {
     await m.close();
   }
