@@ -142,7 +142,8 @@ export class NotifyFifo {
         resolve();
       });
     });
-    this.log('info', 'notify.fifo_script', `${this.spec.keyword} script started: ${argv.join(' ')}`, { path: this.spec.path, pid: child.pid });
+    // Without a pid the spawn failed; its 'error' event says why.
+    if (child.pid !== undefined) this.log('info', 'notify.fifo_script', `${this.spec.keyword} script started: ${argv.join(' ')}`, { path: this.spec.path, pid: child.pid });
   }
 
   private openFd(): void {
@@ -224,7 +225,8 @@ export class NotifyFifo {
       this.st.open = false;
     }
     const child = this.child;
-    if (!child || child.pid === undefined) return;
+    if (!child) return;
+    if (child.pid === undefined) return this.childExit; // it never started: wait for its 'error'
     const pid = child.pid;
     const within = (ms: number): Promise<boolean> =>
       new Promise((resolve) => {
