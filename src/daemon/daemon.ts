@@ -58,9 +58,13 @@ export interface DaemonOptions {
   /** Stops the daemon when aborted (tests); by default SIGTERM / SIGINT stop it. */
   signal?: AbortSignal;
   /** Called once everything runs; what it returns is closed at stop (metrics, control socket...). */
-  onReady?: (d: Daemon) => Promise<Array<{ close(): Promise<void> | void }>> | void;
+  onReady?: (d: Daemon) => Promise<Closeable[]> | void;
+  /** Started before the engines (so they see the first transitions), closed after the stop. */
+  services?: (d: Daemon) => Promise<Closeable[]>;
   version?: string;
 }
+
+export type Closeable = { close(): Promise<void> | void };
 
 interface VrrpPart {
   node: VrrpNode;
@@ -127,27 +131,46 @@ export class Daemon {
       return EXIT.CONFIG_ERRORS;
     }
     this.parts = parts;
+    this.ownership = new Ownership(parts.program, parts.vips);
 
     const stopped = this.waitForStop();
+    // Services first (metrics, notifications, control socket): they see the first transitions, and
+    // one that cannot start (a port or socket in use) stops lvsd before it takes anything.
+    let services: Closeable[] = [];
+    try {
+      services = (await this.o.services?.(this)) ?? [];
+    } catch (e) {
+      this.io.err(`lvsd run: ${(e as Error).message}`);
+      this.logger.flush();
+      return EXIT.RUNTIME;
+    }
+    const closeServices = async (): Promise<void> => {
+      for (const x of services.reverse()) await Promise.resolve(x.close()).catch(() => undefined);
+    };
     try {
       const code = await this.startParts(hasVrrp);
-      if (code !== undefined) return code;
+      if (code !== undefined) {
+        await closeServices();
+        return code;
+      }
       this.ready = true;
-      let extras: Array<{ close(): Promise<void> | void }>;
+      let extras: Closeable[];
       try {
         extras = (await this.o.onReady?.(this)) ?? [];
       } catch (e) {
-        // A service that cannot start (the metrics port or the control socket in use): stop cleanly.
         this.io.err(`lvsd run: ${(e as Error).message}`);
         this.stopping = true;
         await this.stopAll();
+        await closeServices();
         return EXIT.RUNTIME;
       }
       const why = await stopped;
       this.stopping = true;
       this.logger.info({ event: 'lvsd.signal', signal: why }, `${why}: stopping`);
       for (const x of extras) await Promise.resolve(x.close()).catch(() => undefined);
-      return await this.stopAll();
+      const code2 = await this.stopAll();
+      await closeServices();
+      return code2;
     } finally {
       this.ports?.close();
       this.kernel?.close();
@@ -197,7 +220,6 @@ export class Daemon {
         }
       }
     }
-    this.ownership = new Ownership(p.program, p.vips);
     if (this.kernel) {
       this.reconciler = new Reconciler({ kernel: this.kernel, flush: p.model.global_defs?.lvs_flush === true, onEvent: (e) => this.onReconcile(e) });
     }
@@ -605,7 +627,7 @@ export class Daemon {
         priority: rc?.core.priority ?? s.priority,
         effectivePriority: s.priority,
         master: s.state === 'MASTER' ? (rc?.core.primaryAddress ?? null) : s.master,
-        vips: rc?.vips.map((v) => `${v.address}/${v.prefix}`) ?? [],
+        vips: rc?.vips.map((v) => `${v.address}/${v.prefix}${v.ifname !== rc.ifname ? ` dev ${v.ifname}` : ''}`) ?? [],
         vipsHeld: s.vipsHeld,
         since: since?.at ?? this.startedAt,
         lastReason: since?.reason ?? null,

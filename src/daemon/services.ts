@@ -58,7 +58,8 @@ export async function startServices(d: Daemon, o: ServiceOptions): Promise<Close
       vrrp: d.vrrpBus,
       lvs: d.lvsBus,
       instances: () => d.status().instances,
-      ...(d.kernel ? { ipvs: () => d.kernel!.dumpTable() } : {}),
+      ...(d.parts.virtualServers.length > 0 || d.parts.syncd ? { ipvs: () => (d.kernel ? d.kernel.dumpTable() : Promise.reject(new Error(d.ipvsUnavailable ?? 'IPVS is not open yet'))) } : {}),
+      virtualServers: () => d.status().virtualServers,
       healthy: () => (d.healthy() ? { ok: true, detail: 'running' } : { ok: false, detail: 'stopping' }),
     });
     log.info({ event: 'metrics.listening', address: m.address }, `metrics on http://${m.address?.host.includes(':') ? `[${m.address.host}]` : m.address?.host}:${m.address?.port}/metrics`);

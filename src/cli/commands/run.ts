@@ -91,7 +91,7 @@ export const run: Command = {
         version: version(),
         ...(id !== undefined ? { configId: id } : {}),
         ...(prog !== undefined ? { ipvsProgram: prog as IpvsProgram } : {}),
-        onReady: (dd) => startServices(dd, { metrics, control }),
+        services: (dd) => startServices(dd, { metrics, control }),
       },
       io,
     );

@@ -60,11 +60,8 @@ test('check-only daemon: programs, reloads one weight as one edit, rejects a bro
         signal: ac.signal,
         logDestination: sink,
         version: '9.9.9',
-        onReady: async (dd) => {
-          const services = await startServices(dd, { metrics: { host: '127.0.0.1', port: 0 }, control: join(dir, 'ctl.sock') });
-          r();
-          return services;
-        },
+        services: (dd) => startServices(dd, { metrics: { host: '127.0.0.1', port: 0 }, control: join(dir, 'ctl.sock') }),
+        onReady: () => r(),
       },
       { out: () => undefined, err: (s) => errs.push(s) },
     );
