@@ -7,7 +7,7 @@ NODE  ?= node
 HOST_TESTS = $(shell find dist/test -name '*.test.js' -not -path '*/guest/*' 2>/dev/null | sort)
 UNIT_TESTS = $(shell find dist/test/unit -name '*.test.js' 2>/dev/null | sort)
 
-.PHONY: all deps build test test-unit lab clean bench-config bench-ipvs bench-checks bench-vrrp schema examples
+.PHONY: all deps build test test-unit lab clean bench-config bench-ipvs bench-checks bench-vrrp bench-metrics schema examples
 
 # The native socket shim (native/lvsd_net.c, see src/net/README.md), rebuilt only when its
 # sources are newer. node-gyp (a devDependency) compiles against the Node headers npm is
@@ -60,6 +60,9 @@ bench-checks: build
 
 bench-vrrp: build
 	@$(NODE) dist/bench/vrrp-failover.js
+
+bench-metrics: build
+	@$(NODE) dist/bench/metrics-scrape.js
 
 # The published JSON Schema of the YAML form, and the YAML twins of configs/*/*.conf.
 schema: build
