@@ -17,6 +17,7 @@ const DIST = fileURLToPath(new URL('../../', import.meta.url));
 const LVSD = [join(DIST, 'src', 'cli', 'lvsd.mjs'), join(DIST, 'src', 'cli', 'main.js')].find((f) => existsSync(f))!;
 const skip = !isRoot() ? 'needs root (network namespaces, raw sockets)' : existsSync('/proc/net/ip_vs') ? 'this kernel has IPVS; the test is about a kernel without it' : undefined;
 
+const SECRET = 'Zq9secrt';
 let lab: Lab | undefined;
 let lan: VrrpLan;
 let dir: string;
@@ -41,6 +42,10 @@ function conf(): string {
     '  virtual_router_id 61',
     '  priority 150',
     '  advert_int 1',
+    '  authentication {',
+    '    auth_type PASS',
+    `    auth_pass ${SECRET}`,
+    '  }',
     '  virtual_ipaddress {',
     `    ${lan.vip}/24`,
     '  }',
@@ -88,14 +93,18 @@ test('without IPVS in the kernel: VRRP and checks run, the condition is in the l
     rmSync(file, { force: true });
     p.kill(sig);
     assert.ok(await waitFor(() => existsSync(file), 5000), `${sig} writes ${file}`);
-    assert.match(readFileSync(file, 'utf8'), re, file);
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, re, file);
+    assert.ok(!text.includes(SECRET), `${file} shows auth_pass`);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     rmSync(file, { force: true });
   }
   assert.ok(p.alive, 'the dumps do not stop the daemon');
+  assert.ok(!st.stdout.includes(SECRET) && !text.stdout.includes(SECRET), 'lvsd status never shows auth_pass');
   p.kill('SIGTERM');
   const ex = await p.exited;
   assert.equal(ex.code, 0, p.output().slice(-2000));
+  assert.ok(!p.output().includes(SECRET), 'auth_pass never reaches a log line');
   assert.equal(await d1.hasAddr(lan.vip), false, 'the VIP is removed at stop');
   assert.equal(existsSync(sock), false, 'the control socket is removed at stop');
 });
