@@ -163,11 +163,12 @@ test('vrrp_notify_fifo_script: started with its arguments and the FIFO path, rea
     assert.ok(group.includes(pgid) && group.includes(child), `the script leads its own process group (${group})`);
     vrrp.emit('vrrp.transition', tr('INIT', 'BACKUP', 'startup'));
     vrrp.emit('vrrp.transition', tr('BACKUP', 'MASTER'));
-    assert.ok(await waitFor(() => readFileSync(join(dir, 'lines'), 'utf8').split('\n').length >= 3, 5000), 'the script read the lines');
+    const lines = join(dir, 'lines');
+    assert.ok(await waitFor(() => existsSync(lines) && readFileSync(lines, 'utf8').split('\n').length >= 3, 5000), 'the script read the lines');
     const t0 = performance.now();
     await n.close();
     const ms = performance.now() - t0;
-    assert.equal(readFileSync(join(dir, 'lines'), 'utf8'), 'INSTANCE "VI_1" BACKUP 100\nINSTANCE "VI_1" MASTER 100\n');
+    assert.equal(readFileSync(lines, 'utf8'), 'INSTANCE "VI_1" BACKUP 100\nINSTANCE "VI_1" MASTER 100\n');
     assert.ok(await waitFor(() => !alive(child) && !alive(pgid), 2000), 'script and its child are gone');
     assert.deepEqual(pidsInGroup(pgid), []);
     const end = n.stats().fifos[0]!.script!;

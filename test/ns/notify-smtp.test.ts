@@ -3,7 +3,7 @@
 // and a relay nobody listens on (logged and counted, never thrown).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,12 +52,15 @@ interface Smtpd {
   maildir: string;
 }
 
-/** aiosmtpd on 127.0.0.1, storing every accepted message in a Maildir. */
-async function startSmtpd(dir: string): Promise<Smtpd> {
+/**
+ * aiosmtpd on 127.0.0.1, storing every accepted message in a Maildir. `handler` names another
+ * handler class (a Python module in `dir`).
+ */
+async function startSmtpd(dir: string, handler = 'aiosmtpd.handlers.Mailbox'): Promise<Smtpd> {
   const bin = which('aiosmtpd') as string;
   const port = await freePort();
   const maildir = join(dir, 'mail'); // created by the Mailbox handler
-  const proc = spawnProcess([bin, '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', maildir], { name: 'aiosmtpd' });
+  const proc = spawnProcess([bin, '-n', '-l', `127.0.0.1:${port}`, '-c', handler, maildir], { name: 'aiosmtpd', env: { PYTHONPATH: dir } });
   if (!(await waitFor(() => canConnect(port), 10_000, 50))) {
     await proc.stop();
     throw new Error(`aiosmtpd did not listen on ${port}: ${proc.stderr.join('\n')}`);
@@ -188,6 +191,31 @@ test('dot-stuffing through a real SMTP server: lines made of dots arrive as writ
     assert.match(r.reply, /^250/);
     assert.ok(await waitFor(() => received(smtpd!.maildir).length === 1, 10_000));
     assert.equal(received(smtpd.maildir)[0]?.body, `${body}\n\n`);
+  } finally {
+    await smtpd?.proc.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a server that refuses EHLO (RFC 5321 §3.2: 502) gets HELO, and the mail goes through', async (t) => {
+  if (!which('aiosmtpd')) {
+    process.stderr.write(`# skipped: ${NO_SERVER}\n`);
+    return t.skip(NO_SERVER);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-notify-'));
+  let smtpd: Smtpd | undefined;
+  try {
+    // aiosmtpd's own Maildir handler, answering EHLO as a server without ESMTP would.
+    writeFileSync(
+      join(dir, 'heloonly.py'),
+      'from aiosmtpd.handlers import Mailbox\n\nclass HeloOnly(Mailbox):\n    async def handle_EHLO(self, server, session, envelope, hostname, responses):\n        return ["502 5.5.1 Command not implemented"]\n',
+    );
+    smtpd = await startSmtpd(dir, 'heloonly.HeloOnly');
+    const data = buildMessage({ date: new Date(), from: 'a@example.com', to: ['b@example.com'], subject: 'helo', body: 'via HELO', messageId: '<helo@example.com>' });
+    const r = await sendMail({ host: '127.0.0.1', port: smtpd.port, helo: 'lvsd.test', timeoutMs: 5000 }, { from: 'a@example.com', to: ['b@example.com'] }, data);
+    assert.equal(r.greeting, 'HELO');
+    assert.ok(await waitFor(() => received(smtpd!.maildir).length === 1, 10_000));
+    assert.equal(received(smtpd.maildir)[0]?.body, 'via HELO\n\n');
   } finally {
     await smtpd?.proc.stop();
     rmSync(dir, { recursive: true, force: true });
