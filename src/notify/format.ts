@@ -154,7 +154,6 @@ export function rfc5322Date(d: Date, offsetMin: number = -d.getTimezoneOffset())
 
 /** One header-safe line: CR, LF and other controls become spaces (no header injection from names). */
 export function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\x00-\x1f\x7f]+/g, ' ');
 }
 
