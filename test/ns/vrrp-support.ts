@@ -12,8 +12,13 @@ import { requireRoot } from '../util/env.js';
 /** The build this test file belongs to (dist/ under `make test`). */
 export const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** argv that runs `lvsd run ARGS...` from this build. */
-export function lvsdRunArgv(args: string[]): string[] {
+/**
+ * argv that runs `lvsd run ARGS...` from this build. Several nodes share one file system (and one
+ * /run/lvsd), so each runs without the default control socket and metrics listener unless ARGS
+ * asks for them.
+ */
+export function lvsdRunArgv(given: string[]): string[] {
+  const args = [...given, ...(given.includes('--control-socket') ? [] : ['--control-socket', 'off']), ...(given.includes('--metrics-listen') ? [] : ['--metrics-listen', 'off'])];
   const main = join(DIST, 'src/cli/main.js');
   const index = join(DIST, 'src/cli/commands/index.js');
   // Once `run` is registered among the commands, the real entry point is used.
