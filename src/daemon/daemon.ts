@@ -30,6 +30,7 @@ import { Ownership, type IpvsProgram } from './ownership.js';
 import { buildParts, type DaemonMode, type Parts } from './parts.js';
 import { planVrrpReload } from './reload.js';
 import type { DaemonStatus, InstanceReport } from './status.js';
+import { loadOwned, ownedFile, saveOwned } from './owned-store.js';
 import { SyncdFollower } from './syncd.js';
 
 export const EXIT = { OK: 0, CONFIG_ERRORS: 2, RUNTIME: 3, USAGE: 64, NOINPUT: 66 } as const;
@@ -59,6 +60,8 @@ export interface DaemonOptions {
   signal?: AbortSignal;
   /** Called once everything runs; what it returns is closed at stop (metrics, control socket...). */
   onReady?: (d: Daemon) => Promise<Closeable[]> | void;
+  /** The state file of the services lvsd created (default: per network namespace under /run/lvsd; null: none). */
+  ownedFile?: string | null;
   /** Started before the engines (so they see the first transitions), closed after the stop. */
   services?: (d: Daemon) => Promise<Closeable[]>;
   version?: string;
@@ -221,7 +224,27 @@ export class Daemon {
       }
     }
     if (this.kernel) {
-      this.reconciler = new Reconciler({ kernel: this.kernel, flush: p.model.global_defs?.lvs_flush === true, onEvent: (e) => this.onReconcile(e) });
+      const file = this.o.ownedFile === undefined ? ownedFile() : this.o.ownedFile;
+      const owned = file ? loadOwned(file) : [];
+      if (owned.length) this.logger.info({ event: 'lvs.owned', file, services: owned.length }, `${owned.length} virtual service(s) created by an earlier run are lvsd's (${file})`);
+      this.reconciler = new Reconciler({
+        kernel: this.kernel,
+        flush: p.model.global_defs?.lvs_flush === true,
+        onEvent: (e) => this.onReconcile(e),
+        owned,
+        ...(file
+          ? {
+              onOwnedChange: (ids: string[]) => {
+                try {
+                  saveOwned(file, ids);
+                } catch (e) {
+                  this.logger.warn({ event: 'lvs.owned', file, error: (e as Error).message }, `cannot save ${file}: ${(e as Error).message}`);
+                  throw e;
+                }
+              },
+            }
+          : {}),
+      });
     }
     if (p.virtualServers.length > 0) {
       try {

@@ -33,6 +33,13 @@ export interface ReconcilerOptions {
   maxAttempts?: number;
   onEvent?: (e: ReconcileEvent) => void;
   timers?: Timers;
+  /**
+   * Services an earlier run of lvsd created (read back from its state file): owned from the start,
+   * so the first sync removes those that are no longer desired instead of leaving them behind.
+   */
+  owned?: Iterable<string>;
+  /** Called after a sync or stop that changed the owned set (to save it), with every owned id. */
+  onOwnedChange?: (ids: string[]) => void;
 }
 
 export interface SyncResult {
@@ -58,6 +65,8 @@ export class Reconciler {
   private running: Promise<unknown> = Promise.resolve();
   private timer: unknown;
   private stopped = false;
+  private ownedDirty = false;
+  private readonly onOwned: ((ids: string[]) => void) | undefined;
 
   constructor(o: ReconcilerOptions) {
     this.k = o.kernel;
@@ -66,6 +75,8 @@ export class Reconciler {
     this.emit = o.onEvent ?? (() => undefined);
     this.timers = o.timers ?? { setTimeout: (f, ms) => setTimeout(f, ms).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
     this.flushPending = !!o.flush;
+    for (const id of o.owned ?? []) this.owned.add(id);
+    this.onOwned = o.onOwnedChange;
   }
 
   /** Service ids lvsd manages: desired now, or created by it and not yet seen removed. */
@@ -85,7 +96,12 @@ export class Reconciler {
       this.desired = tableOf(norm);
       this.input = this.desired.size === norm.length ? norm : undefined; // duplicates: always the full path
     }
-    for (const id of only ?? this.desired.keys()) if (this.desired.has(id)) this.owned.add(id);
+    for (const id of only ?? this.desired.keys()) {
+      if (this.desired.has(id) && !this.owned.has(id)) {
+        this.owned.add(id);
+        this.ownedDirty = true;
+      }
+    }
     return this.serial(() => this.sync('config', only));
   }
 
@@ -136,7 +152,18 @@ export class Reconciler {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.running.then(fn, fn);
+    const report = (): void => {
+      if (!this.ownedDirty || !this.onOwned) return;
+      this.ownedDirty = false;
+      try {
+        this.onOwned([...this.owned]);
+      } catch {
+        /* saving is best effort; the next change tries again */
+        this.ownedDirty = true;
+      }
+    };
+    const body = (): Promise<T> => fn().finally(report);
+    const run = this.running.then(body, body);
     this.running = run.catch(() => undefined);
     return run;
   }
@@ -158,7 +185,14 @@ export class Reconciler {
         if (this.flushPending) subset = undefined;
         const known = this.known;
         // Forget owned services that are gone and no longer desired.
-        if (!subset) for (const id of [...this.owned]) if (!known.has(id) && !this.desired.has(id)) this.owned.delete(id);
+        if (!subset) {
+          for (const id of [...this.owned]) {
+            if (!known.has(id) && !this.desired.has(id)) {
+              this.owned.delete(id);
+              this.ownedDirty = true;
+            }
+          }
+        }
         const ops = diff(this.desired, known, this.owned, { flush: this.flushPending, only: subset });
         if (ops.length === 0) {
           this.flushPending = false;
@@ -167,7 +201,15 @@ export class Reconciler {
         const t0 = Date.now();
         const results = await this.k.apply(ops);
         failed = results.filter((r) => r.error);
-        for (const r of results) if (!r.error) applyToTable(known, r.op);
+        for (const r of results) {
+          if (r.error) continue;
+          applyToTable(known, r.op);
+          // A service removed because it is no longer desired is no longer lvsd's.
+          if (r.op.op === 'del-service') {
+            const id = serviceKeyId(r.op.key);
+            if (!this.desired.has(id) && this.owned.delete(id)) this.ownedDirty = true;
+          }
+        }
         this.emit({ type: 'applied', reason, attempt, ops, failed, ms: Date.now() - t0 });
         if (reason === 'drift' && attempt === 1) this.emit({ type: 'drift', repaired: ops.map(describeOp) });
         all.push(...ops);
@@ -235,6 +277,7 @@ export class Reconciler {
         this.known = undefined;
         if (left.length === 0) {
           this.owned.clear();
+          this.ownedDirty = true;
           return { removed, left };
         }
       }

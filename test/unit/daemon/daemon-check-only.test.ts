@@ -3,7 +3,7 @@
 // checkers' states, a broken file is rejected with the table untouched, stop removes everything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,7 @@ test('check-only daemon: programs, reloads one weight as one edit, rejects a bro
         file,
         mode: 'check-only',
         kernel,
+        ownedFile: join(dir, 'owned.json'),
         signal: ac.signal,
         logDestination: sink,
         version: '9.9.9',
@@ -71,6 +72,7 @@ test('check-only daemon: programs, reloads one weight as one edit, rejects a bro
     await ready;
     assert.deepEqual(kernel.described.map((s) => s.replace(/:\d+ /g, ':P ').replace(/:\d+$/, ':P')).length, 3, kernel.described.join('\n'));
     const n0 = kernel.ops.length;
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'owned.json'), 'utf8')).services, [...kernel.table.keys()], 'the services lvsd created are saved');
 
     // The control socket answers with the daemon's status; the metrics listener serves the table.
     const st = await request(join(dir, 'ctl.sock'), { cmd: 'status' });
@@ -134,8 +136,10 @@ test('check-only daemon: programs, reloads one weight as one edit, rejects a bro
     const code = await done;
     a.server.close();
     b.server.close();
+    const ownedLeft = existsSync(join(dir, 'owned.json'));
     rmSync(dir, { recursive: true, force: true });
     assert.equal(code, 0, errs.join('\n'));
+    assert.equal(ownedLeft, false, 'a clean stop owns nothing: the state file is gone');
   }
   assert.equal(kernel.table.size, 0, 'stop removes the services');
 });
