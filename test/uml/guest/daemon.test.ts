@@ -64,7 +64,7 @@ class Director {
   }
 }
 
-function conf(d: 1 | 2, o: { weight1?: number; program?: 'follow_vrrp' | 'always'; broken?: boolean } = {}): string {
+function conf(d: 1 | 2, o: { weight1?: number; program?: 'follow_vrrp' | 'always'; broken?: boolean; ports?: number[] } = {}): string {
   return [
     'global_defs {',
     `  router_id d${d}`,
@@ -83,7 +83,7 @@ function conf(d: 1 | 2, o: { weight1?: number; program?: 'follow_vrrp' | 'always
     `    ${topo.vip}/24 dev eth0`,
     '  }',
     '}',
-    ...[80, 7].flatMap((port) => [
+    ...(o.ports ?? [80, 7]).flatMap((port) => [
       `virtual_server ${topo.vip} ${port} {`,
       '  delay_loop 1',
       '  lb_algo rr',
@@ -343,3 +343,29 @@ for (const program of ['follow_vrrp', 'always'] as const) {
     }
   });
 }
+
+test('a restart after a crash removes the services the crashed run created and the new configuration drops; others\' stay', { skip: NO_IPVS, timeout: 90_000 }, async () => {
+  const h = topo.directors[0];
+  await h.exec(['ipvsadm', '-A', '-t', '10.88.0.50:99', '-s', 'rr']); // someone else's
+  const f = join(dir, 'd1-own.conf');
+  writeFileSync(f, conf(1, { program: 'always' }));
+  let d = new Director(h, f, 'd1own');
+  lab!.track(d.proc);
+  try {
+    await d.waitEvent((e) => e.event === 'lvsd.ready', 20_000, 'ready');
+    assert.ok(await waitFor(async () => (await readIpvsRules(h)).length === 3, 10_000));
+    d.proc.killGroup('SIGKILL');
+    await d.proc.exited;
+    assert.equal((await readIpvsRules(h)).length, 3, 'a crash leaves the table in the kernel');
+    writeFileSync(f, conf(1, { program: 'always', ports: [80] }));
+    d = new Director(h, f, 'd1own2');
+    lab!.track(d.proc);
+    await d.waitEvent((e) => e.event === 'lvsd.ready', 20_000, 'ready after the restart');
+    assert.match(String(d.events('lvs.owned')[0]?.msg), /2 virtual service\(s\) created by an earlier run/);
+    assert.ok(await waitFor(async () => (await readIpvsRules(h)).map((s) => `${s.addr}:${s.port}`).sort().join(' ') === [`${topo.vip}:80`, '10.88.0.50:99'].sort().join(' '), 10_000), JSON.stringify(await readIpvsRules(h)));
+  } finally {
+    await d.proc.stop(8000);
+    await h.exec(['ipvsadm', '-C']).catch(() => undefined);
+    await h.ip(`addr del ${topo.vip}/24 dev eth0`).catch(() => undefined);
+  }
+});
