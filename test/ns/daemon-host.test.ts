@@ -67,20 +67,27 @@ function conf(): string {
 test('without IPVS in the kernel: VRRP and checks run, the condition is in the log, status and /healthz; SIGTERM cleans up', { skip, timeout: 60_000 }, async () => {
   const file = join(dir, 'd1.conf');
   writeFileSync(file, conf());
-  const sock = join(dir, 'd1.sock');
   const d1 = lan.directors[0]!;
-  const p = lab!.track(d1.spawn([process.execPath, LVSD, 'run', '-f', file, '--metrics-listen', '127.0.0.1:9650', '--control-socket', sock], { name: 'd1: lvsd run' }));
+  // The default control socket in a named network namespace is named after it.
+  const ns = (await d1.exec(['ip', 'netns', 'identify'])).stdout.trim();
+  assert.ok(ns.length > 0);
+  const sock = `/run/lvsd/lvsd.${ns}.sock`;
+  const p = lab!.track(d1.spawn([process.execPath, LVSD, 'run', '-f', file, '--metrics-listen', '127.0.0.1:9650'], { name: 'd1: lvsd run' }));
   await p.waitForLine(/"event":"lvsd.ready"/, 20_000);
   assert.match(p.output(), /"event":"lvs.unavailable".*IPVS is not available in this kernel/);
   assert.ok(await waitFor(() => d1.hasAddr(lan.vip), 10_000), 'the VIP is held');
   // A check ran and failed (nothing listens on d2:80): checks run without IPVS.
   await p.waitForLine(/"event":"check.state".*"state":"down"/, 15_000);
-  const st = await run([process.execPath, LVSD, 'status', '--json', '--socket', sock], { timeoutMs: 20_000 });
+  assert.ok(existsSync(sock), `${sock} exists`);
+  // `lvsd status` in the same namespace finds it without --socket.
+  const st = await d1.exec([process.execPath, LVSD, 'status', '--json'], { timeoutMs: 20_000 });
   const status = JSON.parse(st.stdout) as { ipvsUnavailable: string | null; instances: { name: string; state: string }[]; virtualServers: { programmed: boolean }[] };
   assert.match(status.ipvsUnavailable ?? '', /IPVS is not available/);
   assert.deepEqual(status.instances.map((i) => [i.name, i.state]), [['VI_1', 'MASTER']]);
   assert.equal(status.virtualServers[0]?.programmed, false);
   const text = await run([process.execPath, LVSD, 'status', '--socket', sock], { timeoutMs: 20_000 });
+  const hostSide = await run([process.execPath, LVSD, 'status'], { allowFail: true, timeoutMs: 20_000 });
+  assert.equal(hostSide.code, 3, 'the host namespace has its own default socket, with no daemon on it');
   assert.match(text.stdout, /VI_1/);
   const hz = await d1.exec([process.execPath, '-e', "fetch('http://127.0.0.1:9650/healthz').then((r)=>console.log(r.status))"]);
   assert.equal(hz.stdout.trim(), '200');

@@ -48,7 +48,8 @@ export const run: Command = {
     'SIGUSR2 /tmp/lvsd.stats, SIGURG /tmp/lvsd.json (keepalived\'s data, stats and JSON dumps).',
     '',
     `Metrics: Prometheus text on http://${DEFAULT_METRICS}/metrics and /healthz by default.`,
-    `Control socket: ${DEFAULT_CONTROL_SOCKET} (mode 0600), read by \`lvsd status\`.`,
+    `Control socket: ${DEFAULT_CONTROL_SOCKET} (mode 0600; in a named network namespace NS, lvsd.NS.sock`,
+    'beside it), read by `lvsd status` run in the same namespace.',
     '',
     'Needs root (CAP_NET_RAW for the VRRP sockets, CAP_NET_ADMIN for VIPs and IPVS). Without IPVS in the',
     'kernel, VRRP and the checks still run and the condition is logged and shown by `lvsd status`.',
@@ -76,7 +77,8 @@ export const run: Command = {
     const prog = flag(p, 'ipvs-program');
     if (prog !== undefined && prog !== 'follow_vrrp' && prog !== 'always') throw new UsageError(`--ipvs-program must be follow_vrrp or always, not '${prog}'`);
     const metrics = parseListen(flag(p, 'metrics-listen') ?? DEFAULT_METRICS);
-    const controlFlag = flag(p, 'control-socket') ?? DEFAULT_CONTROL_SOCKET;
+    const { defaultSocketPath } = await import('../../control/path.js');
+    const controlFlag = flag(p, 'control-socket') ?? defaultSocketPath();
     const control = controlFlag === 'off' ? null : controlFlag;
     const id = flag(p, 'config-id');
 

@@ -5,6 +5,7 @@ import { request } from '../../control/client.js';
 import { ControlError } from '../../control/errors.js';
 import { formatStatus } from '../../control/format.js';
 import { DEFAULT_SOCKET_PATH } from '../../control/protocol.js';
+import { defaultSocketPath } from '../../control/path.js';
 import type { DaemonStatus } from '../../daemon/status.js';
 
 export const status: Command = {
@@ -18,13 +19,13 @@ export const status: Command = {
   ].join('\n'),
   flags: [
     { name: 'json', value: false, help: 'print the status as JSON (the daemon\'s DaemonStatus)' },
-    { name: 'socket', value: true, metavar: 'PATH', help: `control socket (default: ${DEFAULT_SOCKET_PATH})` },
+    { name: 'socket', value: true, metavar: 'PATH', help: `control socket (default: ${DEFAULT_SOCKET_PATH}; in a named network namespace NS, lvsd.NS.sock)` },
     { name: 'timeout', value: true, metavar: 'MS', help: 'give up after this many milliseconds (default: 5000)' },
   ],
   async run(argv, io) {
     const p = parseArgs(argv, this.flags);
     if (p.positionals.length) throw new UsageError(`unexpected argument '${p.positionals[0]}'`);
-    const path = flag(p, 'socket') ?? DEFAULT_SOCKET_PATH;
+    const path = flag(p, 'socket') ?? defaultSocketPath();
     const t = flag(p, 'timeout');
     const timeoutMs = t === undefined ? 5000 : Number(t);
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, not '${t}'`);
