@@ -85,3 +85,104 @@ export interface LinkMonitor {
   onChange(cb: (s: LinkState) => void): void;
   close(): void;
 }
+
+/** Route types (RTN_* of <linux/rtnetlink.h>) by iproute2's names. */
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat';
+
+/** RTAX_* route metrics that take a u32 (`ip route ... mtu 1400 window 65535 ...`). */
+export type RouteMetricName = 'mtu' | 'window' | 'ssthresh' | 'cwnd' | 'advmss' | 'reordering' | 'hoplimit' | 'initcwnd' | 'features' | 'initrwnd' | 'quickack' | 'fastopen_no_cookie';
+
+/** One hop of a multipath route (RTA_MULTIPATH). */
+export interface NexthopSpec {
+  gateway?: string;
+  dev?: string;
+  /** 1..256 (sent as rtnh_hops = weight - 1). */
+  weight?: number;
+  onlink?: boolean;
+  /** RTA_FLOW: (from realm << 16) | to realm. */
+  realms?: number;
+}
+
+/**
+ * A route as the VRRP runtime installs it (keepalived `virtual_routes`), every name already a number.
+ * Addresses are canonical text; `default` is dst 0.0.0.0/0 or ::/0.
+ */
+export interface RouteSpec {
+  family: Family;
+  type: RouteType;
+  dst: string;
+  dstLen: number;
+  /** IPv6 source prefix (`from`, RTA_SRC). */
+  src?: string;
+  srcLen?: number;
+  /** Preferred source address (`src`, RTA_PREFSRC). */
+  prefsrc?: string;
+  gateway?: string;
+  dev?: string;
+  table: number;
+  protocol: number;
+  /** RT_SCOPE_* number. */
+  scope: number;
+  tos?: number;
+  /** RTA_PRIORITY (`metric` / `preference`). */
+  metric?: number;
+  onlink?: boolean;
+  /** Add after the routes of the same destination and metric (NLM_F_APPEND) instead of before them. */
+  append?: boolean;
+  /** IPv6 route lifetime in seconds (RTA_EXPIRES). */
+  expires?: number;
+  realms?: number;
+  /** IPv6 router preference (RTA_PREF). */
+  pref?: number;
+  metrics?: Partial<Record<RouteMetricName, number>>;
+  /** RTAX_CC_ALGO. */
+  congctl?: string;
+  /** Metrics the kernel must not change (RTAX_LOCK); 'congctl' locks RTAX_CC_ALGO. */
+  lock?: (RouteMetricName | 'congctl')[];
+  nexthops?: NexthopSpec[];
+}
+
+export type RuleAction = 'table' | 'goto' | 'nop' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/** A policy-routing rule as the VRRP runtime installs it (keepalived `virtual_rules`). */
+export interface RuleSpec {
+  family: Family;
+  action: RuleAction;
+  /** For action 'table' (also read with l3mdev: unset). */
+  table?: number;
+  /** For action 'goto': the preference to jump to. */
+  goto?: number;
+  /** `not`: FIB_RULE_INVERT. */
+  not?: boolean;
+  from?: string;
+  fromLen?: number;
+  to?: string;
+  toLen?: number;
+  priority?: number;
+  tos?: number;
+  fwmark?: number;
+  fwmask?: number;
+  iif?: string;
+  oif?: string;
+  protocol?: number;
+  ipproto?: number;
+  sport?: { start: number; end: number };
+  dport?: { start: number; end: number };
+  uidrange?: { start: number; end: number };
+  /** FRA_TUN_ID (sent big-endian 64-bit); at most Number.MAX_SAFE_INTEGER. */
+  tunnelId?: number;
+  l3mdev?: boolean;
+  realms?: number;
+  suppressPrefixlen?: number;
+  suppressIfgroup?: number;
+}
+
+/** Routes and rules over rtnetlink. */
+export interface RouteManager {
+  /** Add; a route that is already there (EEXIST) is not an error (returns false). */
+  addRoute(r: RouteSpec): Promise<boolean>;
+  /** Delete; a route that is not there (ESRCH) is not an error (returns false). */
+  removeRoute(r: RouteSpec): Promise<boolean>;
+  addRule(r: RuleSpec): Promise<boolean>;
+  removeRule(r: RuleSpec): Promise<boolean>;
+}
