@@ -17,16 +17,31 @@ export interface CheckerProblem {
   message: string;
 }
 
+/**
+ * Whether a checker can be built depends on its settings and on the families and kinds around it,
+ * not on the real server's address: one build per distinct shape stands for all checkers of that
+ * shape (a configuration of 100,000 real servers has a handful of shapes). A shape that fails is
+ * built again for each checker, so every message names its own real server.
+ */
+function shapeKey(ck: object, vs: ResolvedLvs['virtual_servers'][number], rsAddress: string): string {
+  return JSON.stringify([ck, vs.family, vs.services[0]?.kind, vs.protocol, rsAddress.includes(':')]);
+}
+
 export function checkerProblems(lvs: ResolvedLvs, ctx: FactoryContext = {}): CheckerProblem[] {
   const out: CheckerProblem[] = [];
+  const fine = new Set<string>();
   for (const vs of lvs.virtual_servers) {
     for (const rs of vs.real_servers) {
       for (const ck of rs.checkers) {
         const where = { vs: vs.id, rs: `${rs.address}:${rs.port}`, type: ck.type };
         if (ck.type === 'FILE_CHECK' && !ctx.trackFiles) continue; // needs the track_file blocks
+        const key = shapeKey(ck, vs, rs.address);
         try {
-          const b = buildChecker(ck, vs, rs, ctx);
-          b.checker.close?.();
+          if (!fine.has(key)) {
+            const b = buildChecker(ck, vs, rs, ctx);
+            b.checker.close?.();
+            fine.add(key);
+          }
         } catch (e) {
           if (!(e instanceof CheckError)) throw e;
           out.push({ ...where, severity: 'error', code: e.code, message: `${ck.type} of real server ${where.rs} (virtual server ${vs.id}): ${e.message}` });

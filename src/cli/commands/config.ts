@@ -67,6 +67,21 @@ export const checkConfig: Command = {
     if (!has(p, 'no-host-checks')) diags.push(...runHostChecks(cfg));
     // Notes (severity info) do not change the exit status.
     diags.push(...capabilityNotes(cfg.model, cfg.locs));
+    // Checkers lvsd cannot run (lvsd run refuses them): said here, not only at start.
+    if (cfg.model.virtual_servers.length > 0 && !diags.some((d) => d.severity === 'error')) {
+      const [{ checkerProblems }, { resolveLvs, vsId }] = await Promise.all([import('../../check/support.js'), import('../../config/resolve-lvs.js')]);
+      const trackFiles = new Map(cfg.model.vrrp_track_files.filter((t) => t.file).map((t) => [t.name, { file: t.file as string, weight: t.weight ?? 1, reverse: t.reverse === true }]));
+      const problems = checkerProblems(resolveLvs(cfg.model), { trackFiles });
+      if (problems.length) {
+        // Located at the virtual_server block they belong to.
+        const byId = new Map(cfg.model.virtual_servers.map((v) => [vsId(v), v]));
+        for (const pr of problems) {
+          const obj = byId.get(pr.vs);
+          const loc = obj ? cfg.locs.get(obj) : undefined;
+          diags.push({ severity: pr.severity, code: pr.code, message: pr.message, ...(loc ? { loc } : {}) });
+        }
+      }
+    }
     for (const d of sortDiagnostics(diags, cfg.files)) io.out(formatDiagnostic(d));
     io.err(`${file}: ${summary(diags)}`);
     if (diags.some((d) => d.severity === 'error')) return EXIT.CONFIG_ERRORS;
