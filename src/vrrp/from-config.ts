@@ -5,9 +5,11 @@
 // this module re-checks what the core relies on and refuses what the runtime cannot do.
 import type { Command } from '../config/model/common.js';
 import type { VirtualIp } from '../config/model/vrrp-ip.js';
-import type { ResolvedInstance, ResolvedNotify, ResolvedTrack, ResolvedVrrp } from '../config/resolve-vrrp.js';
-import type { AddressSpec } from '../net/ports.js';
+import type { ResolvedInstance, ResolvedNotify, ResolvedRoute, ResolvedRule, ResolvedTrack, ResolvedVrrp } from '../config/resolve-vrrp.js';
+import type { AddressSpec, RouteSpec, RuleSpec } from '../net/ports.js';
 import { canonicalAddr, isIpv6LinkLocal, parseIpv4, formatIpv4 } from './addr.js';
+import { formatRoute } from '../config/keepalived/vrrp-route.js';
+import { formatRule } from '../config/keepalived/vrrp-rule.js';
 import { splitCommandLine } from './runtime/command-line.js';
 import type { SyncGroupConfig } from './sync-group.js';
 import { instanceConfig, type InstanceConfig } from './types.js';
@@ -42,6 +44,9 @@ export interface RuntimeInstance {
   ifname: string;
   /** Addresses installed on becoming master: virtual_ipaddress then virtual_ipaddress_excluded. */
   vips: AddressSpec[];
+  /** virtual_routes then virtual_rules: installed after the VIPs, removed before them. */
+  routes: RouteSpec[];
+  rules: RuleSpec[];
   notify: NotifyCommands;
   syncGroup?: string;
   trackScripts: TrackRef[];
@@ -149,6 +154,145 @@ export function vipSpec(v: VirtualIp, ifname: string): AddressSpec {
   return spec;
 }
 
+/** iproute2's built-in names (rt_tables, rt_protos, rt_scopes); lvsd does not read /etc/iproute2. */
+const TABLES: Readonly<Record<string, number>> = { default: 253, main: 254, local: 255 };
+const PROTOS: Readonly<Record<string, number>> = {
+  redirect: 1, kernel: 2, boot: 3, static: 4, gated: 8, ra: 9, mrt: 10, zebra: 11, bird: 12, dnrouted: 13, xorp: 14, ntk: 15, dhcp: 16, keepalived: 18, babel: 42, bgp: 186, isis: 187, ospf: 188, rip: 189, eigrp: 192,
+};
+const SCOPE_NUMBERS: Readonly<Record<string, number>> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+/** /etc/protocols names of the IP protocols a rule's ipproto usually names. */
+const IP_PROTOS: Readonly<Record<string, number>> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, 'ipv6-icmp': 58, icmpv6: 58, sctp: 132, udplite: 136 };
+/** keepalived's RTPROT_KEEPALIVED: the protocol of the routes it installs when none is given. */
+const RTPROT_KEEPALIVED = 18;
+
+/** A number, or a name from `names`; a name lvsd cannot resolve goes to `why`. */
+function numbered(v: number | string | undefined, names: Readonly<Record<string, number>>, what: string, why: string[]): number | undefined {
+  if (v === undefined || typeof v === 'number') return v;
+  const n = names[v];
+  if (n === undefined) why.push(`${what} '${v}' is a name from /etc/iproute2, which lvsd does not read (write its number)`);
+  return n;
+}
+
+/** realms [FROM/]TO as RTA_FLOW / FRA_FLOW: (FROM << 16) | TO; names are not read. */
+function realmsNumber(v: string | undefined, why: string[]): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)(?:\/(\d+))?$/.exec(v);
+  const [a, b] = m ? [Number(m[1]), m[2] !== undefined ? Number(m[2]) : undefined] : [NaN, undefined];
+  if (!m || a > 65535 || (b ?? 0) > 65535) {
+    why.push(`realms '${v}' (lvsd reads numeric realms only)`);
+    return undefined;
+  }
+  return b === undefined ? a : ((a << 16) | b) >>> 0;
+}
+
+function cidrOf(c: { address: string; prefix?: number }): [string, number] {
+  const a = canonicalAddr(c.address);
+  return [a, c.prefix ?? (a.includes(':') ? 128 : 32)];
+}
+
+/**
+ * A virtual_routes entry as the route manager installs it (keepalived's netlink_route: table main, scope
+ * universe, type unicast and protocol RTPROT_KEEPALIVED unless given). `skip` says why it cannot be
+ * installed as written; `ignored` names what is installed without.
+ */
+export function routeSpec(r: ResolvedRoute): { spec?: RouteSpec; skip: string[]; ignored: string[] } {
+  const skip: string[] = [];
+  const ignored = (['rtt', 'rttvar', 'rto_min', 'ttl_propagate'] as const).filter((k) => r[k] !== undefined).map((k) => (k === 'ttl_propagate' ? 'ttl-propagate' : k));
+  if (r.encap || r.nexthops?.some((h) => h.encap)) skip.push('encap (lightweight tunnels) is not supported');
+  const f = r.family;
+  const [dst, dstLen] = r.to === 'default' ? [f === 4 ? '0.0.0.0' : '::', 0] : cidrOf(r.to);
+  const spec: RouteSpec = {
+    family: f,
+    type: r.type ?? 'unicast',
+    dst,
+    dstLen,
+    table: numbered(r.table, TABLES, 'table', skip) ?? 254,
+    protocol: numbered(r.protocol, PROTOS, 'protocol', skip) ?? RTPROT_KEEPALIVED,
+    scope: numbered(r.scope, SCOPE_NUMBERS, 'scope', skip) ?? 0,
+  };
+  if (r.from) [spec.src, spec.srcLen] = cidrOf(r.from);
+  if (r.src !== undefined) spec.prefsrc = canonicalAddr(r.src);
+  if (r.via !== undefined) spec.gateway = canonicalAddr(r.via);
+  if (r.dev !== undefined) spec.dev = r.dev;
+  const tos = numbered(r.tos, {}, 'tos', skip);
+  if (tos !== undefined) spec.tos = tos;
+  if (r.metric !== undefined) spec.metric = r.metric;
+  if (r.onlink) spec.onlink = true;
+  if (r.append) spec.append = true;
+  if (r.expires !== undefined) spec.expires = r.expires;
+  const realms = realmsNumber(r.realms, skip);
+  if (realms !== undefined) spec.realms = realms;
+  if (r.pref !== undefined) spec.pref = typeof r.pref === 'number' ? r.pref : { low: 3, medium: 0, high: 1 }[r.pref]; // ICMPV6_ROUTER_PREF_*
+  const metrics: NonNullable<RouteSpec['metrics']> = {};
+  const lock: NonNullable<RouteSpec['lock']> = [];
+  for (const k of ['mtu', 'advmss', 'reordering', 'cwnd', 'ssthresh'] as const) {
+    const m = r[k];
+    if (!m) continue;
+    metrics[k] = m.value;
+    if (m.lock) lock.push(k);
+  }
+  for (const k of ['window', 'hoplimit', 'initcwnd', 'initrwnd'] as const) if (r[k] !== undefined) metrics[k] = r[k];
+  if (r.features === 'ecn') metrics.features = 1; // RTAX_FEATURE_ECN
+  if (r.quickack !== undefined) metrics.quickack = r.quickack ? 1 : 0;
+  if (r.fastopen_no_cookie !== undefined) metrics.fastopen_no_cookie = r.fastopen_no_cookie ? 1 : 0;
+  if (Object.keys(metrics).length > 0) spec.metrics = metrics;
+  if (r.congctl) {
+    spec.congctl = r.congctl.value;
+    if (r.congctl.lock) lock.push('congctl');
+  }
+  if (lock.length > 0) spec.lock = lock;
+  if (r.nexthops && r.nexthops.length > 0) {
+    // A route-level dev applies to every hop that names none (keepalived's `via A or B dev D`); the kernel
+    // refuses an RTA_OIF that differs from the first hop's device, so it goes in the hops only.
+    delete spec.dev;
+    spec.nexthops = r.nexthops.map((h) => {
+      const n: NonNullable<RouteSpec['nexthops']>[number] = {};
+      if (h.via !== undefined) n.gateway = canonicalAddr(h.via);
+      if (h.dev !== undefined || r.dev !== undefined) n.dev = h.dev ?? r.dev!;
+      if (h.weight !== undefined) n.weight = h.weight;
+      if (h.onlink) n.onlink = true;
+      const hr = realmsNumber(h.realms, skip);
+      if (hr !== undefined) n.realms = hr;
+      return n;
+    });
+  }
+  return skip.length > 0 ? { skip, ignored } : { spec, skip, ignored };
+}
+
+/** A virtual_rules entry as the route manager installs it (keepalived's netlink_rule). */
+export function ruleSpec(r: ResolvedRule): { spec?: RuleSpec; skip: string[] } {
+  const skip: string[] = [];
+  const action: RuleSpec['action'] = r.goto !== undefined ? 'goto' : r.action ?? 'table';
+  const spec: RuleSpec = { family: r.family, action, priority: r.preference };
+  if (action === 'table' && !r.l3mdev) spec.table = numbered(r.table, TABLES, 'table', skip) ?? 254;
+  if (r.goto !== undefined) spec.goto = r.goto;
+  if (r.not) spec.not = true;
+  if (r.from !== undefined && r.from !== 'all') [spec.from, spec.fromLen] = cidrOf(r.from);
+  if (r.to !== undefined && r.to !== 'all') [spec.to, spec.toLen] = cidrOf(r.to);
+  const tos = numbered(r.tos, {}, 'tos', skip);
+  if (tos !== undefined) spec.tos = tos;
+  if (r.fwmark) {
+    spec.fwmark = r.fwmark.mark;
+    if (r.fwmark.mask !== undefined) spec.fwmask = r.fwmark.mask;
+  }
+  if (r.iif !== undefined) spec.iif = r.iif;
+  if (r.oif !== undefined) spec.oif = r.oif;
+  if (r.protocol !== undefined) spec.protocol = r.protocol;
+  const ipproto = numbered(r.ipproto, IP_PROTOS, 'ipproto', skip);
+  if (ipproto !== undefined) spec.ipproto = ipproto;
+  if (r.sport) spec.sport = { ...r.sport };
+  if (r.dport) spec.dport = { ...r.dport };
+  if (r.uidrange) spec.uidrange = { ...r.uidrange };
+  if (r.tunnel_id !== undefined) spec.tunnelId = r.tunnel_id;
+  if (r.l3mdev) spec.l3mdev = true;
+  const realms = realmsNumber(r.realms, skip);
+  if (realms !== undefined) spec.realms = realms;
+  if (r.suppress_prefixlength !== undefined) spec.suppressPrefixlen = r.suppress_prefixlength;
+  const group = numbered(r.suppress_ifgroup, { default: 0 }, 'suppress_ifgroup', skip);
+  if (group !== undefined) spec.suppressIfgroup = group;
+  return skip.length > 0 ? { skip } : { spec, skip };
+}
+
 function tracks(list: readonly ResolvedTrack[]): TrackRef[] {
   return list.map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse }));
 }
@@ -243,6 +387,8 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
     core,
     ifname,
     vips: vipList.map((a) => vipSpec(a, ifname)),
+    routes: [],
+    rules: [],
     notify: notifyCommands(r.notify),
     trackScripts: mergeTracks(tracks(r.track_scripts), tracks(sg?.track_scripts ?? [])),
     trackInterfaces: mergeTracks([...ownIf, ...tracks(r.track_interfaces)], tracks(sg?.track_interfaces ?? [])),
@@ -261,8 +407,21 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
   if (r.unicast_ttl !== undefined) {
     warn('ignored-option', `vrrp_instance ${r.name}: unicast_ttl is not supported; unicast adverts are sent with TTL 255 and any TTL is accepted from unicast peers`);
   }
-  if (r.routes.length > 0 || r.rules.length > 0) {
-    warn('ignored-option', `vrrp_instance ${r.name}: virtual_routes / virtual_rules are not installed by this build of lvsd`);
+  for (const vr of r.routes) {
+    const m = routeSpec(vr);
+    const text = formatRoute(vr);
+    if (m.spec) out.routes.push(m.spec);
+    else warn('not-installed', `vrrp_instance ${r.name}: virtual_routes '${text}' is not installed: ${m.skip.join('; ')}`);
+    if (m.spec && m.ignored.length > 0) warn('ignored-option', `vrrp_instance ${r.name}: virtual_routes '${text}' is installed without ${m.ignored.join(', ')} (not supported by lvsd)`);
+  }
+  for (const vr of r.rules) {
+    const m = ruleSpec(vr);
+    if (m.spec) out.rules.push(m.spec);
+    else warn('not-installed', `vrrp_instance ${r.name}: virtual_rules '${formatRule(vr)}' is not installed: ${m.skip.join('; ')}`);
+  }
+  if ([...r.routes, ...r.rules].some((x) => x.track)) {
+    // keepalived (vrrp_track_route / rule): a tracked route or rule deleted by someone else puts the instance in FAULT.
+    warn('not-tracked', `vrrp_instance ${r.name}: lvsd installs virtual_routes / virtual_rules but does not watch them: one deleted while MASTER is not put back and does not cause FAULT (keepalived tracks those without no_track)`);
   }
   return out;
 }

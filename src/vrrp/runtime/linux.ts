@@ -1,4 +1,4 @@
-// Runtime edge: the production ports on Linux: raw VRRP sockets, rtnetlink addresses and link events,
+// Runtime edge: the production ports on Linux: raw VRRP sockets, rtnetlink addresses, routes, rules and link events,
 // AF_PACKET GARP / unsolicited NA (src/net/), the shared script runner (src/exec/run.ts), the monotonic
 // clock, and track_file access through node:fs.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,8 @@ import { runScript } from '../../exec/run.js';
 import { RtnlAddressManager } from '../../net/addresses.js';
 import { PacketAnnouncer } from '../../net/announce.js';
 import { RtnlLinkMonitor } from '../../net/links.js';
-import type { AddressManager, LinkMonitor } from '../../net/ports.js';
+import { RtnlRouteManager } from '../../net/routes.js';
+import type { AddressManager, LinkMonitor, RouteManager } from '../../net/ports.js';
 import { LinuxVrrpSocketFactory } from '../../net/vrrp-socket.js';
 import { canonicalAddr, isIpv6LinkLocal } from '../addr.js';
 import type { InterfaceAddresses } from '../from-config.js';
@@ -31,6 +32,7 @@ export const nodeFiles: FileAccess = {
 
 export interface LinuxPorts extends VrrpNodePorts {
   addresses: AddressManager;
+  routes: RouteManager;
   links: LinkMonitor;
   /** Close the netlink and packet sockets (after the node stopped). */
   close(): void;
@@ -42,6 +44,8 @@ export async function linuxPorts(): Promise<LinuxPorts> {
   try {
     const addresses = new RtnlAddressManager();
     made.push(addresses);
+    // Same socket as the VIPs: one sequence of requests, so a route after its VIP is sent after it.
+    const routes = new RtnlRouteManager({ socket: addresses.socket });
     const announcer = new PacketAnnouncer();
     made.push(announcer);
     const links = await RtnlLinkMonitor.open();
@@ -49,6 +53,7 @@ export async function linuxPorts(): Promise<LinuxPorts> {
     return {
       sockets: new LinuxVrrpSocketFactory(),
       addresses,
+      routes,
       announcer,
       links,
       clock: realClock(),

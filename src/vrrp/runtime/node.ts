@@ -4,7 +4,7 @@
 // (receive -> step -> send, timer -> step -> send) is synchronous: VIP changes, announcements, notify and
 // check scripts run beside it and are never awaited by it.
 import { vrrpBus, type VrrpBus } from '../../events/vrrp.js';
-import type { AddressManager, AddressSpec, Announcer, LinkMonitor, ReceivedPacket, VrrpSocket, VrrpSocketFactory } from '../../net/ports.js';
+import type { AddressManager, AddressSpec, Announcer, LinkMonitor, ReceivedPacket, RouteManager, VrrpSocket, VrrpSocketFactory } from '../../net/ports.js';
 import { emptyCounters, type CounterName, type Counters } from '../counters.js';
 import { VrrpDecodeError } from '../errors.js';
 import type { RuntimeConfig, RuntimeInstance, RuntimeSyncGroup } from '../from-config.js';
@@ -19,11 +19,13 @@ import { classifyPacket } from './receive.js';
 import { InstanceTimers } from './timers.js';
 import { TrackingRunner } from './tracking.js';
 import { AdvertCache, sendAdverts } from './transmit.js';
-import { VipController } from './vips.js';
+import { VipController, type InstalledRouting } from './vips.js';
 
 export interface VrrpNodePorts {
   sockets: VrrpSocketFactory;
   addresses: AddressManager;
+  /** virtual_routes / virtual_rules (without it, an instance that has some reports an error on becoming master). */
+  routes?: RouteManager;
   announcer: Announcer;
   links?: LinkMonitor;
   clock: Clock;
@@ -59,6 +61,7 @@ export interface CarriedInstance {
   counters: Counters;
   installed: AddressSpec[];
   held: boolean;
+  routing?: InstalledRouting;
 }
 
 export interface InstanceStatus {
@@ -127,14 +130,14 @@ export class VrrpNode {
         st: carried ? carried.st : initialInstanceState(rc.core),
         counters: carried ? { ...carried.counters } : emptyCounters(),
         timers: new InstanceTimers(clock, (timer) => this.deliver(name, { type: 'timer', timer })),
-        vips: new VipController(name, rc.vips, ports.addresses, this.bus),
+        vips: new VipController(name, rc.vips, ports.addresses, this.bus, { manager: ports.routes, routes: rc.routes, rules: rc.rules }),
         sock: undefined,
         started: false,
         lastSendError: null,
         adverts: new AdvertCache(rc.core, rc.oldUnicastChecksum),
         carried: carried !== undefined,
       });
-      if (carried) this.inst.get(name)!.vips.adopt(carried.installed, carried.held);
+      if (carried) this.inst.get(name)!.vips.adopt(carried.installed, carried.held, carried.routing);
       const k = sockKey(rc.ifname, rc.core.family);
       this.onSocket.set(k, [...(this.onSocket.get(k) ?? []), rc]);
     }
@@ -281,7 +284,7 @@ export class VrrpNode {
     await trackingDone;
     this.closeSockets();
     for (const [name, i] of this.inst) {
-      if (keep.has(name)) out.set(name, { st: i.st, counters: { ...i.counters }, installed: i.vips.installedSpecs(), held: i.vips.held });
+      if (keep.has(name)) out.set(name, { st: i.st, counters: { ...i.counters }, installed: i.vips.installedSpecs(), held: i.vips.held, routing: i.vips.installedRouting() });
     }
     const groups = new Map<string, VrrpStateName>();
     for (const [g, rt] of this.groups) if (rt.cfg.members.every((m) => keep.has(m))) groups.set(g, rt.state);

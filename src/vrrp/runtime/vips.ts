@@ -1,14 +1,38 @@
-// Runtime: one instance's virtual addresses through the AddressManager port. Operations run one after
-// another on a chain that nobody in the advert path awaits. A release removes exactly what this instance
-// installed: an address that was already there when it became master (an operator's) is left alone.
-import type { AddressManager, AddressSpec } from '../../net/ports.js';
+// Runtime: one instance's virtual addresses, virtual_routes and virtual_rules through the AddressManager
+// and RouteManager ports. Operations run one after another on a chain that nobody in the advert path
+// awaits: becoming master adds the VIPs, then the routes, then the rules (keepalived's order: a route's
+// `src` may be a VIP, a rule may point at the routes' table); a release removes the rules, the routes,
+// then the VIPs. A release removes exactly what this instance installed: an address, route or rule that
+// was already there when it became master (an operator's) is left alone.
+import type { AddressManager, AddressSpec, RouteManager, RouteSpec, RuleSpec } from '../../net/ports.js';
 import type { VrrpBus } from '../../events/vrrp.js';
 
 const key = (a: AddressSpec): string => `${a.ifname}|${a.address}/${a.prefix}`;
+/** Short labels for messages (the route manager's own errors say the rest). */
+const routeLabel = (r: RouteSpec): string => `route ${r.dst}/${r.dstLen} table ${r.table}`;
+const ruleLabel = (r: RuleSpec): string => `rule${r.priority !== undefined ? ` ${r.priority}` : ''} (IPv${r.family})`;
+
+/** The routes and rules of one instance, and the port that installs them. */
+export interface RoutingSpecs {
+  manager: RouteManager | undefined;
+  routes: readonly RouteSpec[];
+  rules: readonly RuleSpec[];
+}
+
+/** The routes and rules a controller installed (handed to its successor on reload). */
+export interface InstalledRouting {
+  routes: RouteSpec[];
+  rules: RuleSpec[];
+}
+
+const specKey = (x: RouteSpec | RuleSpec): string => JSON.stringify(x);
 
 export class VipController {
   private chain: Promise<void> = Promise.resolve();
   private readonly installed = new Map<string, AddressSpec>();
+  private readonly routesIn = new Map<string, RouteSpec>();
+  private readonly rulesIn = new Map<string, RuleSpec>();
+  private readonly routing: RoutingSpecs;
   /** Bumped on every add/remove request: a queued announcement checks it is still current. */
   generation = 0;
   held = false;
@@ -18,7 +42,10 @@ export class VipController {
     private readonly specs: readonly AddressSpec[],
     private readonly am: AddressManager,
     private readonly bus: VrrpBus,
-  ) {}
+    routing?: RoutingSpecs,
+  ) {
+    this.routing = routing ?? { manager: undefined, routes: [], rules: [] };
+  }
 
   private enqueue(f: () => Promise<void>): Promise<void> {
     this.chain = this.chain.then(f, f);
@@ -29,7 +56,20 @@ export class VipController {
     this.bus.emit('vrrp.error', { instance: this.instance, code: `vip_${op}_failed`, message: `${op} ${a.address}/${a.prefix} on ${a.ifname}: ${(e as Error).message ?? String(e)}` });
   }
 
-  /** Install every VIP (becoming master). */
+  private failRouting(code: string, label: string, e: unknown): void {
+    this.bus.emit('vrrp.error', { instance: this.instance, code, message: `${label}: ${(e as Error).message ?? String(e)}` });
+  }
+
+  /** The route manager, or undefined after saying why routes and rules cannot be installed. */
+  private manager(): RouteManager | undefined {
+    const { manager, routes, rules } = this.routing;
+    if (!manager && routes.length + rules.length > 0) {
+      this.bus.emit('vrrp.error', { instance: this.instance, code: 'routes_unsupported', message: `${routes.length} virtual_routes and ${rules.length} virtual_rules not installed: no route manager` });
+    }
+    return manager;
+  }
+
+  /** Install every VIP, then the routes, then the rules (becoming master). */
   add(): Promise<void> {
     this.generation++;
     this.held = true;
@@ -43,14 +83,32 @@ export class VipController {
           this.fail('add', a, e);
         }
       }
+      const rm = this.manager();
+      if (!rm) return;
+      for (const r of this.routing.routes) {
+        try {
+          // false: an identical route was there already (an operator's): not ours to remove.
+          if (await rm.addRoute(r)) this.routesIn.set(specKey(r), r);
+        } catch (e) {
+          this.failRouting('route_add_failed', routeLabel(r), e);
+        }
+      }
+      for (const r of this.routing.rules) {
+        try {
+          if (await rm.addRule(r)) this.rulesIn.set(specKey(r), r);
+        } catch (e) {
+          this.failRouting('rule_add_failed', ruleLabel(r), e);
+        }
+      }
     });
   }
 
-  /** Remove what add() installed (leaving master, stopping). */
+  /** Remove the rules, routes and VIPs that add() installed (leaving master, stopping). */
   remove(): Promise<void> {
     this.generation++;
     this.held = false;
     return this.enqueue(async () => {
+      await this.removeRouting();
       for (const [k, a] of [...this.installed]) {
         try {
           const changed = await this.am.remove(a);
@@ -63,12 +121,52 @@ export class VipController {
     });
   }
 
+  /** Rules first, then routes; one that fails stays recorded and is tried again at the next release. */
+  private async removeRouting(): Promise<void> {
+    const rm = this.routing.manager;
+    if (!rm) return;
+    for (const [k, r] of [...this.rulesIn]) {
+      try {
+        await rm.removeRule(r);
+        this.rulesIn.delete(k);
+      } catch (e) {
+        this.failRouting('rule_remove_failed', ruleLabel(r), e);
+      }
+    }
+    for (const [k, r] of [...this.routesIn]) {
+      try {
+        await rm.removeRoute(r);
+        this.routesIn.delete(k);
+      } catch (e) {
+        this.failRouting('route_remove_failed', routeLabel(r), e);
+      }
+    }
+  }
+
   /**
-   * keepalived at startup (vrrp_restore_interface with force): a VIP of this instance found on the
-   * interface was left by an earlier run that did not stop cleanly; a backup must not hold it.
+   * keepalived at startup (vrrp_restore_interface with force): a VIP, route or rule of this instance found
+   * in the kernel was left by an earlier run that did not stop cleanly; a backup must not hold it. Routes
+   * and rules are deleted by their full description (protocol included), so only an identical entry goes.
    */
   removeStale(): Promise<void> {
     return this.enqueue(async () => {
+      const rm = this.routing.manager;
+      if (rm) {
+        for (const r of this.routing.rules) {
+          try {
+            await rm.removeRule(r);
+          } catch (e) {
+            this.failRouting('rule_remove_failed', ruleLabel(r), e);
+          }
+        }
+        for (const r of this.routing.routes) {
+          try {
+            await rm.removeRoute(r);
+          } catch (e) {
+            this.failRouting('route_remove_failed', routeLabel(r), e);
+          }
+        }
+      }
       const byIf = new Map<string, { address: string; prefix: number }[]>();
       for (const a of this.specs) {
         try {
@@ -94,13 +192,19 @@ export class VipController {
     return this.chain;
   }
 
-  /** Takes over what another controller of the same instance installed (a reload keeps the VIPs). */
-  adopt(installed: readonly AddressSpec[], held: boolean): void {
+  /** Takes over what another controller of the same instance installed (a reload keeps the VIPs, routes and rules). */
+  adopt(installed: readonly AddressSpec[], held: boolean, routing?: InstalledRouting): void {
     for (const a of installed) this.installed.set(key(a), a);
+    for (const r of routing?.routes ?? []) this.routesIn.set(specKey(r), r);
+    for (const r of routing?.rules ?? []) this.rulesIn.set(specKey(r), r);
     this.held = held;
   }
 
   installedSpecs(): AddressSpec[] {
     return [...this.installed.values()];
+  }
+
+  installedRouting(): InstalledRouting {
+    return { routes: [...this.routesIn.values()], rules: [...this.rulesIn.values()] };
   }
 }
