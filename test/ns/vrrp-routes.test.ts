@@ -4,6 +4,7 @@
 // or rule that was there before lvsd added it survives the release; a crashed master's leftovers are
 // removed when it comes back as backup.
 import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { Lab, type Host } from '../lab/netns.js';
 import { vrrpPair, type VrrpLan } from '../lab/topologies.js';
@@ -174,5 +175,40 @@ test("lvsd: a crashed master's routes and rules are removed when it restarts as 
   await n2b.waitForState('VI_1', 'BACKUP', 15_000);
   await waitEntries(d2, []);
   await Promise.all([n1.stop(), n2b.stop()]);
+  assert.deepEqual(await lvsdEntries(d1), []);
+});
+
+test('lvsd reload (SIGHUP): an unchanged instance keeps its routes and rules throughout and removes them at stop; a dropped route goes', { timeout: 120_000 }, async (t) => {
+  if (!lvsdReady(t, TOOLS)) return;
+  const lab = Lab.forTest(t, 'lvsd-routes-reload');
+  const topo = await vrrpPair(lab, 43);
+  const d1 = topo.directors[0]!;
+  const want = expected(topo);
+  const n1 = Lvsd.start(d1, conf(topo, 0, 150));
+  await n1.waitForState('VI_1', 'MASTER', 15_000);
+  await waitEntries(d1, want);
+  const reloads = () => n1.events().filter((e) => e.event === 'daemon.reload');
+  // Sample lvsd's entries while the same file is reloaded: they never go away.
+  const seen = new Set<string>();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) seen.add(JSON.stringify(await lvsdEntries(d1)));
+  })();
+  n1.proc.kill('SIGHUP');
+  assert.ok(await waitFor(() => reloads().length === 1, 10_000, 10), n1.proc.output());
+  await new Promise((r) => setTimeout(r, 300));
+  sampling = false;
+  await sampler;
+  assert.equal(reloads()[0]!.ok, true, JSON.stringify(reloads()[0]));
+  assert.equal(reloads()[0]!.instancesKept, 1);
+  assert.deepEqual([...seen], [JSON.stringify(want)]);
+  // A new file without the blackhole route: the instance restarts and comes back without it.
+  writeFileSync(n1.confFile, conf(topo, 0, 150).replace('  blackhole 10.89.0.0/16 table 100 metric 7\n', ''));
+  n1.proc.kill('SIGHUP');
+  assert.ok(await waitFor(() => reloads().length === 2, 10_000, 10), n1.proc.output());
+  assert.equal(reloads()[1]!.ok, true, JSON.stringify(reloads()[1]));
+  await waitEntries(d1, want.filter((w) => !w.startsWith('blackhole 10.89.')), 10_000);
+  const st = await n1.stop();
+  assert.equal(st.code, 0, n1.proc.output());
   assert.deepEqual(await lvsdEntries(d1), []);
 });
