@@ -44,6 +44,10 @@ function line<K extends keyof VrrpEvents>(name: K, p: VrrpEvents[K]): Line {
       const e = p as VrrpEvents['vrrp.vip'];
       return ['info', `(${e.instance}) ${e.op === 'add' ? 'added' : 'removed'} ${e.address}/${e.prefix} on ${e.ifname}${e.changed ? '' : e.op === 'add' ? ' (already present: left in place on release)' : ' (was not present)'}`];
     }
+    case 'vrrp.route': {
+      const e = p as VrrpEvents['vrrp.route'];
+      return ['info', `(${e.instance}) ${e.op === 'add' ? 'added' : 'removed'} ${e.what}${e.changed ? '' : e.op === 'add' ? ' (already present: left in place on release)' : ' (was not present)'}`];
+    }
     case 'vrrp.announce':
       return ['debug', 'announce'];
     case 'vrrp.counter':

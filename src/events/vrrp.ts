@@ -36,6 +36,8 @@ export interface VrrpEvents {
   'vrrp.conflict': { instance: string; vrid: number; peer: string; peerPriority: number; ourPriority: number };
   /** VIP installed or removed; `changed` false: it was already there / already gone. */
   'vrrp.vip': { instance: string; op: 'add' | 'remove'; ifname: string; address: string; prefix: number; changed: boolean };
+  /** A virtual_route or virtual_rule installed or removed; `changed` false: it was already there (an operator's, left in place). */
+  'vrrp.route': { instance: string; op: 'add' | 'remove'; kind: 'route' | 'rule'; what: string; changed: boolean };
   /** GARP / unsolicited NA sent for a VIP. */
   'vrrp.announce': { instance: string; ifname: string; address: string; reason: string };
   /** A notify script ran (or failed to). */

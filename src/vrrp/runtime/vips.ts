@@ -88,14 +88,18 @@ export class VipController {
       for (const r of this.routing.routes) {
         try {
           // false: an identical route was there already (an operator's): not ours to remove.
-          if (await rm.addRoute(r)) this.routesIn.set(specKey(r), r);
+          const changed = await rm.addRoute(r);
+          if (changed) this.routesIn.set(specKey(r), r);
+          this.bus.emit('vrrp.route', { instance: this.instance, op: 'add', kind: 'route', what: routeLabel(r), changed });
         } catch (e) {
           this.failRouting('route_add_failed', routeLabel(r), e);
         }
       }
       for (const r of this.routing.rules) {
         try {
-          if (await rm.addRule(r)) this.rulesIn.set(specKey(r), r);
+          const changed = await rm.addRule(r);
+          if (changed) this.rulesIn.set(specKey(r), r);
+          this.bus.emit('vrrp.route', { instance: this.instance, op: 'add', kind: 'rule', what: ruleLabel(r), changed });
         } catch (e) {
           this.failRouting('rule_add_failed', ruleLabel(r), e);
         }
@@ -127,16 +131,18 @@ export class VipController {
     if (!rm) return;
     for (const [k, r] of [...this.rulesIn]) {
       try {
-        await rm.removeRule(r);
+        const changed = await rm.removeRule(r);
         this.rulesIn.delete(k);
+        this.bus.emit('vrrp.route', { instance: this.instance, op: 'remove', kind: 'rule', what: ruleLabel(r), changed });
       } catch (e) {
         this.failRouting('rule_remove_failed', ruleLabel(r), e);
       }
     }
     for (const [k, r] of [...this.routesIn]) {
       try {
-        await rm.removeRoute(r);
+        const changed = await rm.removeRoute(r);
         this.routesIn.delete(k);
+        this.bus.emit('vrrp.route', { instance: this.instance, op: 'remove', kind: 'route', what: routeLabel(r), changed });
       } catch (e) {
         this.failRouting('route_remove_failed', routeLabel(r), e);
       }
