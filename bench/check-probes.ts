@@ -7,12 +7,16 @@
 // pinned to one CPU, and prints the ratios.
 // Usage: node dist/bench/check-probes.js [--kind tcp|http|both] [--servers 10000] [--seconds 20] [--uml] [--cpu 1]
 //        [--node-args '--single-threaded-gc ...'] (node flags for the guest) [--lvsd-only] (UML: skip keepalived)
+//        [--profile DIR] (lvsd: CPU profile and allocation samples of the measured window, for DevTools)
+// Every lvsd line also prints the event loop's delay (p99 / max) and the garbage collector's pauses
+// in the window: a probe starts late when the loop was blocked, and these say by what.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../src/config/load.js';
@@ -229,6 +233,74 @@ export interface Measure {
   latenessP99: number;
   listenerExcessP50: number;
   listenerExcessP99: number;
+  /** Event loop delay in the window (lvsd only), ms. */
+  loopP99?: number;
+  loopMax?: number;
+  /** Garbage collector pauses in the window (lvsd only). */
+  gcCount?: number;
+  gcTotalMs?: number;
+  gcMaxMs?: number;
+  /** Time the main thread waited for a CPU (run queue) in the window, ms: other processes' share. */
+  runqMs?: number;
+}
+
+/** The main thread's run-queue wait so far, ms (/proc/self/task/PID/schedstat, second field). */
+function runqWaitMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Event loop delay and GC pauses over a window, and optionally a CPU profile and allocation samples. */
+class WindowDiag {
+  private readonly h = monitorEventLoopDelay({ resolution: 5 });
+  private readonly obs: PerformanceObserver;
+  private gc: number[] = [];
+  private session?: Session;
+  private runq0 = 0;
+  constructor(private readonly profileDir?: string) {
+    this.obs = new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) this.gc.push(e.duration);
+    });
+  }
+  async start(): Promise<void> {
+    if (this.profileDir) {
+      this.session = new Session();
+      this.session.connect();
+      await this.session.post('Profiler.enable');
+      await this.session.post('Profiler.start');
+      await this.session.post('HeapProfiler.enable');
+      // Collected objects included: the point is what a probe allocates, not what stays.
+      await this.session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+    }
+    this.gc = [];
+    this.runq0 = runqWaitMs();
+    this.obs.observe({ entryTypes: ['gc'] });
+    this.h.reset();
+    this.h.enable();
+  }
+  async stop(tag: string): Promise<{ loopP99: number; loopMax: number; gcCount: number; gcTotalMs: number; gcMaxMs: number; runqMs: number }> {
+    const runqMs = runqWaitMs() - this.runq0;
+    this.h.disable();
+    this.obs.disconnect();
+    if (this.session && this.profileDir) {
+      const { profile } = (await this.session.post('Profiler.stop')) as { profile: unknown };
+      const { profile: heap } = (await this.session.post('HeapProfiler.stopSampling')) as { profile: unknown };
+      writeFileSync(join(this.profileDir, `${tag}.cpuprofile`), JSON.stringify(profile));
+      writeFileSync(join(this.profileDir, `${tag}.heapprofile`), JSON.stringify(heap));
+      this.session.disconnect();
+    }
+    return {
+      loopP99: this.h.percentile(99) / 1e6,
+      loopMax: this.h.max / 1e6,
+      gcCount: this.gc.length,
+      gcTotalMs: this.gc.reduce((a, b) => a + b, 0),
+      gcMaxMs: this.gc.reduce((a, b) => Math.max(a, b), 0),
+      runqMs,
+    };
+  }
 }
 
 // ---------- lvsd ----------
@@ -244,6 +316,9 @@ async function runLvsd(kind: Kind, n: number, seconds: number): Promise<Measure>
     const pool = new CheckPool({ virtualServers: lvs.virtual_servers, sink: { setDesired: async () => undefined }, concurrency: { net: 8192 } });
     await pool.start();
     await sleep(2500); // warmup spreads the first probes over delay_loop
+    const profileDir = arg('profile', '');
+    const diag = new WindowDiag(profileDir || undefined);
+    await diag.start();
     await lis.reset();
     pool.resetStats();
     const c0 = process.cpuUsage();
@@ -252,6 +327,7 @@ async function runLvsd(kind: Kind, n: number, seconds: number): Promise<Measure>
     const cpu = process.cpuUsage(c0);
     const wall = (performance.now() - t0) / 1000;
     const st = pool.stats();
+    const d = await diag.stop(`lvsd-${kind}`);
     const lr = await lis.report();
     await pool.stop();
     const cpuS = (cpu.user + cpu.system) / 1e6;
@@ -265,6 +341,7 @@ async function runLvsd(kind: Kind, n: number, seconds: number): Promise<Measure>
       latenessP99: st.lateness.p99,
       listenerExcessP50: lr.p50,
       listenerExcessP99: lr.p99,
+      ...d,
     };
   } finally {
     await lis.stop();
@@ -349,7 +426,8 @@ async function runKeepalived(kind: Kind, n: number, seconds: number): Promise<Me
 function print(m: Measure): void {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   console.log(
-    `${m.who.padEnd(10)} ${m.kind.padEnd(4)} ${String(m.servers).padStart(6)}  ${f(m.probesPerSec, 0).padStart(8)}/s  ${f(m.cpuPer1000, 3).padStart(6)} cpu-s/1k  ${f(m.cpuShare * 100, 0).padStart(3)}% cpu  ${f(m.peakRssMb, 0).padStart(5)} MB  lateness p50 ${f(m.latenessP50)} p99 ${f(m.latenessP99)} ms  listener gap-excess p50 ${f(m.listenerExcessP50)} p99 ${f(m.listenerExcessP99)} ms`,
+    `${m.who.padEnd(10)} ${m.kind.padEnd(4)} ${String(m.servers).padStart(6)}  ${f(m.probesPerSec, 0).padStart(8)}/s  ${f(m.cpuPer1000, 3).padStart(6)} cpu-s/1k  ${f(m.cpuShare * 100, 0).padStart(3)}% cpu  ${f(m.peakRssMb, 0).padStart(5)} MB  lateness p50 ${f(m.latenessP50)} p99 ${f(m.latenessP99)} ms  listener gap-excess p50 ${f(m.listenerExcessP50)} p99 ${f(m.listenerExcessP99)} ms` +
+      (m.loopMax !== undefined ? `  loop delay p99 ${f(m.loopP99 ?? NaN)} max ${f(m.loopMax)} ms  gc ${m.gcCount} pauses ${f(m.gcTotalMs ?? NaN, 0)} ms max ${f(m.gcMaxMs ?? NaN)} ms  run-queue wait ${f(m.runqMs ?? NaN, 0)} ms` : ''),
   );
 }
 
@@ -386,6 +464,8 @@ async function main(): Promise<void> {
   if (nodeArgs) console.log(`(guest node started with ${nodeArgs})`);
   const r = await runInUml({ script: `ulimit -n 65536; exec ${JSON.stringify(process.execPath)} ${nodeArgs} ${JSON.stringify(fileURLToPath(import.meta.url))} --role guest --kind ${kindArg} --servers ${n} --seconds ${seconds}${flag('lvsd-only') ? ' --lvsd-only' : ''}` }, {
     cpu,
+    // A probes addon built elsewhere (LVSD_PROBES_ADDON) is the one the guest loads too.
+    ...(process.env.LVSD_PROBES_ADDON ? { env: { LVSD_PROBES_ADDON: process.env.LVSD_PROBES_ADDON } } : {}),
     timeoutMs: 3_600_000,
     memMb: 2048,
     onOutput: (s) => process.stderr.write(s.split('\n').filter((l) => l && !l.startsWith('RESULT ')).map((l) => `  [uml] ${l}\n`).join('')),

@@ -1,5 +1,6 @@
 # lvsd's native shims (plain Node-API, C), built by `make build` with node-gyp: the socket shim
-# (lvsd_net.c) and the health-check probes (lvsd_probes.c: ICMP echo, batched TCP connects).
+# (lvsd_net.c) and the health-check probes (lvsd_probes.c: ICMP echo; lvsd_stream.h: TCP_CHECK and
+# HTTP_GET connects and exchanges on a worker thread).
 {
   "targets": [
     {
@@ -11,7 +12,8 @@
     {
       "target_name": "lvsd_probes",
       "sources": ["lvsd_probes.c"],
-      "cflags": ["-std=gnu11", "-Wall", "-O2"],
+      "cflags": ["-std=gnu11", "-Wall", "-O2", "-pthread"],
+      "ldflags": ["-pthread"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

@@ -1,13 +1,9 @@
 /*
  * Kernel edge (native): the probes that cost more in JavaScript than on the wire, as a plain
- * Node-API addon: ICMP echo sockets for PING_CHECK, and TCP connect probes for TCP_CHECK.
- *
- * TCP: a non-blocking connect per probe on a socket registered EPOLLONESHOT in a private epoll
- * set, itself watched by one uv_poll on the main loop; completions are read in batches and
- * handed to JavaScript as one (ids, errnos) call per batch. Per probe that is socket, connect,
- * epoll_ctl, getsockopt and close (keepalived's check_tcp.c makes the same calls), with no
- * net.Socket, stream or timer objects. Deadlines stay in JavaScript, which closes the socket of a
- * probe that ran out of time (tcp_cancel).
+ * Node-API addon: ICMP echo sockets for PING_CHECK, and the stream probes of TCP_CHECK and
+ * HTTP_GET (lvsd_stream.h: connect, request, response on a worker thread, results in batches;
+ * per probe the system calls keepalived's check_tcp.c / check_http.c make, and no net.Socket,
+ * stream or timer objects).
  *
  * ICMP:
  * Node has no ICMP socket. This opens a Linux "ping socket" (SOCK_DGRAM, IPPROTO_ICMP /
@@ -18,7 +14,7 @@
  * of a family and source address; the JavaScript side matches replies to probes by sequence.
  * Readiness comes from a uv_poll on the main loop: no thread, no per-probe process.
  *
- * Build: cc -O2 -shared -fPIC -I/usr/include/node -o probes.node probes.c
+ * Build: cc -O2 -shared -fPIC -pthread -I/usr/include/node -o lvsd_probes.node lvsd_probes.c
  */
 #include <node_api.h>
 #include <uv.h>
@@ -262,201 +258,20 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 }
 
 
-/* ---------------------------------------------------------------- TCP connect probes */
+/* ---------------------------------------------------------------- TCP and HTTP stream probes */
 
-typedef struct {
-  int epfd;
-  uv_poll_t poll;
-  napi_env env;
-  napi_ref cb;
-  int closed;
-} tcp_pool;
-
-static void tcp_readable(uv_poll_t *h, int status, int events) {
-  tcp_pool *t = (tcp_pool *)h->data;
-  (void)events;
-  if (t->closed || status < 0) return;
-  struct epoll_event ev[256];
-  uint32_t ids[256];
-  int32_t errs[256];
-  /* One batch per wake-up: the loop gets back to its timers between batches (the epoll set
-   * stays readable, so the uv_poll calls again at the next turn). */
-  for (int round = 0; round < 1; round++) {
-    int n = epoll_wait(t->epfd, ev, 256, 0);
-    if (n <= 0) break;
-    for (int i = 0; i < n; i++) {
-      int fd = (int)(ev[i].data.u64 & 0xffffffffu);
-      uint32_t id = (uint32_t)(ev[i].data.u64 >> 32);
-      int err = 0;
-      socklen_t el = sizeof(err);
-      if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) err = errno;
-      close(fd); /* also leaves the epoll set */
-      ids[i] = id;
-      errs[i] = err;
-    }
-    napi_env env = t->env;
-    napi_handle_scope scope;
-    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-    napi_value ab1, ab2, a1, a2, cb, global, result;
-    void *d1, *d2;
-    napi_create_arraybuffer(env, (size_t)n * 4, &d1, &ab1);
-    napi_create_arraybuffer(env, (size_t)n * 4, &d2, &ab2);
-    memcpy(d1, ids, (size_t)n * 4);
-    memcpy(d2, errs, (size_t)n * 4);
-    napi_create_typedarray(env, napi_uint32_array, (size_t)n, ab1, 0, &a1);
-    napi_create_typedarray(env, napi_int32_array, (size_t)n, ab2, 0, &a2);
-    napi_get_reference_value(env, t->cb, &cb);
-    napi_get_global(env, &global);
-    napi_value argv[2] = {a1, a2};
-    if (napi_make_callback(env, NULL, global, cb, 2, argv, &result) != napi_ok) {
-      bool pending = false;
-      napi_is_exception_pending(env, &pending);
-      if (pending) {
-        napi_value e;
-        napi_get_and_clear_last_exception(env, &e);
-      }
-    }
-    napi_close_handle_scope(env, scope);
-    if (n < 256 || t->closed) break;
-  }
-}
-
-static void tcp_poll_closed(uv_handle_t *h) {
-  free(h->data);
-}
-
-/* tcpOpen(onDone(ids: Uint32Array, errnos: Int32Array)) -> handle */
-static napi_value js_tcp_open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (epfd < 0) {
-    napi_throw_error(env, "LVSD_TCP_EPOLL", strerror(errno));
-    return NULL;
-  }
-  tcp_pool *t = calloc(1, sizeof(*t));
-  t->epfd = epfd;
-  t->env = env;
-  CHECK(napi_create_reference(env, argv[0], 1, &t->cb));
-  uv_loop_t *loop;
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  uv_poll_init(loop, &t->poll, epfd);
-  t->poll.data = t;
-  uv_poll_start(&t->poll, UV_READABLE, tcp_readable);
-  uv_unref((uv_handle_t *)&t->poll); /* probes in flight hold their deadline timers */
-  napi_value h;
-  CHECK(napi_create_external(env, t, NULL, NULL, &h));
-  return h;
-}
-
-/*
- * tcpConnect(handle, id, to, port, from, fromPort, ifname) -> fd (>= 0, completion comes through
- * the callback) or -errno (failed at once: bind, invalid address). `from` may be "" and
- * fromPort 0; ifname scopes an IPv6 link-local destination.
- */
-static napi_value js_tcp_connect(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tcp_pool *t;
-  CHECK(napi_get_value_external(env, argv[0], (void **)&t));
-  uint32_t id, port, sport;
-  char to[INET6_ADDRSTRLEN + 1], from[INET6_ADDRSTRLEN + 1], ifname[IF_NAMESIZE + 1];
-  size_t l;
-  CHECK(napi_get_value_uint32(env, argv[1], &id));
-  CHECK(napi_get_value_string_utf8(env, argv[2], to, sizeof(to), &l));
-  CHECK(napi_get_value_uint32(env, argv[3], &port));
-  CHECK(napi_get_value_string_utf8(env, argv[4], from, sizeof(from), &l));
-  CHECK(napi_get_value_uint32(env, argv[5], &sport));
-  CHECK(napi_get_value_string_utf8(env, argv[6], ifname, sizeof(ifname), &l));
-  napi_value rv;
-  int family = strchr(to, ':') ? 6 : 4;
-  struct sockaddr_storage dst, src;
-  socklen_t dl, sl;
-  int rc = 0;
-  if (t->closed) rc = -EBADF;
-  else if (parse_addr(family, to, &dst, &dl) < 0) rc = -EINVAL;
-  if (rc) {
-    napi_create_int32(env, rc, &rv);
-    return rv;
-  }
-  if (family == 4) ((struct sockaddr_in *)&dst)->sin_port = htons((uint16_t)port);
-  else {
-    ((struct sockaddr_in6 *)&dst)->sin6_port = htons((uint16_t)port);
-    if (ifname[0]) ((struct sockaddr_in6 *)&dst)->sin6_scope_id = if_nametoindex(ifname);
-  }
-  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-  if (fd < 0) {
-    napi_create_int32(env, -errno, &rv);
-    return rv;
-  }
-  if (from[0] || sport) {
-    if (parse_addr(family, from[0] ? from : (family == 6 ? "::" : "0.0.0.0"), &src, &sl) < 0) rc = -EINVAL;
-    else {
-      if (family == 4) ((struct sockaddr_in *)&src)->sin_port = htons((uint16_t)sport);
-      else {
-        ((struct sockaddr_in6 *)&src)->sin6_port = htons((uint16_t)sport);
-        if (ifname[0]) ((struct sockaddr_in6 *)&src)->sin6_scope_id = if_nametoindex(ifname);
-      }
-      int one = 1;
-      if (sport) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-      if (bind(fd, (struct sockaddr *)&src, sl) < 0) rc = -errno;
-    }
-  }
-  if (!rc && connect(fd, (struct sockaddr *)&dst, dl) < 0 && errno != EINPROGRESS) rc = -errno;
-  if (!rc) {
-    struct epoll_event ev;
-    ev.events = EPOLLOUT | EPOLLONESHOT;
-    ev.data.u64 = ((uint64_t)id << 32) | (uint32_t)fd;
-    if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) rc = -errno;
-  }
-  if (rc) close(fd);
-  napi_create_int32(env, rc ? rc : fd, &rv);
-  return rv;
-}
-
-/* tcpCancel(handle, fd): the probe ran out of time; its socket is closed (and leaves the set). */
-static napi_value js_tcp_cancel(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t fd;
-  CHECK(napi_get_value_int32(env, argv[1], &fd));
-  if (fd >= 0) close(fd);
-  return NULL;
-}
-
-static napi_value js_tcp_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  tcp_pool *t;
-  CHECK(napi_get_value_external(env, argv[0], (void **)&t));
-  if (t->closed) return NULL;
-  t->closed = 1;
-  uv_poll_stop(&t->poll);
-  close(t->epfd);
-  napi_delete_reference(env, t->cb);
-  uv_close((uv_handle_t *)&t->poll, tcp_poll_closed);
-  return NULL;
-}
+#include "lvsd_stream.h"
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
-  napi_value f;
-  napi_create_function(env, "open", NAPI_AUTO_LENGTH, js_open, NULL, &f);
-  napi_set_named_property(env, exports, "open", f);
-  napi_create_function(env, "send", NAPI_AUTO_LENGTH, js_send, NULL, &f);
-  napi_set_named_property(env, exports, "send", f);
-  napi_create_function(env, "close", NAPI_AUTO_LENGTH, js_close, NULL, &f);
-  napi_set_named_property(env, exports, "close", f);
-  napi_create_function(env, "tcpOpen", NAPI_AUTO_LENGTH, js_tcp_open, NULL, &f);
-  napi_set_named_property(env, exports, "tcpOpen", f);
-  napi_create_function(env, "tcpConnect", NAPI_AUTO_LENGTH, js_tcp_connect, NULL, &f);
-  napi_set_named_property(env, exports, "tcpConnect", f);
-  napi_create_function(env, "tcpCancel", NAPI_AUTO_LENGTH, js_tcp_cancel, NULL, &f);
-  napi_set_named_property(env, exports, "tcpCancel", f);
-  napi_create_function(env, "tcpClose", NAPI_AUTO_LENGTH, js_tcp_close, NULL, &f);
-  napi_set_named_property(env, exports, "tcpClose", f);
+  static const struct { const char *name; napi_callback fn; } fns[] = {
+    {"open", js_open}, {"send", js_send}, {"close", js_close},
+    {"streamOpen", js_stream_open}, {"streamSubmit", js_stream_submit}, {"streamCancel", js_stream_cancel},
+    {"streamFlush", js_stream_flush}, {"streamClose", js_stream_close},
+  };
+  for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+    napi_value f;
+    napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f);
+    napi_set_named_property(env, exports, fns[i].name, f);
+  }
   return exports;
 }

@@ -1,6 +1,7 @@
-// OS edge: loads the probes addon (native/lvsd_probes.c: ICMP echo sockets, TCP connect probes) when it
-// has been built. PING_CHECK needs it; TCP_CHECK uses it when present (fewer system calls and
-// objects per probe) and Node's net sockets otherwise.
+// OS edge: loads the probes addon (native/lvsd_probes.c: ICMP echo sockets; native/lvsd_stream.h:
+// TCP and HTTP stream probes on a worker thread) when it has been built. PING_CHECK needs it;
+// TCP_CHECK and HTTP_GET use it when present (no net.Socket, stream or timer objects per probe,
+// and no connect() on the event loop) and Node's net sockets otherwise.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,11 +12,19 @@ export interface ProbesAddon {
   open(family: 4 | 6, source: string, onReply: (from: string, seq: number, bytes: number) => void): { handle: unknown; raw: boolean; ident: number };
   send(handle: unknown, to: string, seq: number, payload: Buffer): number;
   close(handle: unknown): void;
-  tcpOpen(onDone: (ids: Uint32Array, errnos: Int32Array) => void): unknown;
-  /** fd (>= 0) while connecting, or -errno. */
-  tcpConnect(handle: unknown, id: number, to: string, port: number, from: string, fromPort: number, ifname: string): number;
-  tcpCancel(handle: unknown, fd: number): void;
-  tcpClose(handle: unknown): void;
+  /**
+   * The stream engine. `onDone` gets finished probes in batches: per probe its id, three numbers
+   * in `info` (errno or 0, stage: 0 connect / 1 send / 2 read, more: 1 for a piece of a long
+   * response that goes on) and its bytes, data[offs[i], offs[i + 1]).
+   */
+  streamOpen(onDone: (ids: Uint32Array, info: Int32Array, offs: Uint32Array, data: Buffer | undefined) => void): unknown;
+  /** Queues a probe (started at the next flush): 0, or -errno when an address does not parse. */
+  streamSubmit(handle: unknown, id: number, to: string, port: number, from: string, fromPort: number, ifname: string, request?: Buffer): number;
+  /** Queues the cancellation of a probe in flight: it is reported with ECANCELED. */
+  streamCancel(handle: unknown, id: number): void;
+  /** Wakes the worker thread for everything queued since the last flush. */
+  streamFlush(handle: unknown): void;
+  streamClose(handle: unknown): void;
 }
 
 /** Where the addon is looked for: $LVSD_PROBES_ADDON, else where `make build` puts it. */
@@ -43,7 +52,7 @@ export function requireProbesAddon(what: string): ProbesAddon {
 
 /** Linux errno numbers a probe can meet, by name. */
 export const ERRNO_NAME: Readonly<Record<number, string>> = {
-  1: 'EPERM', 9: 'EBADF', 13: 'EACCES', 22: 'EINVAL', 24: 'EMFILE', 98: 'EADDRINUSE', 99: 'EADDRNOTAVAIL',
-  100: 'ENETDOWN', 101: 'ENETUNREACH', 103: 'ECONNABORTED', 104: 'ECONNRESET', 110: 'ETIMEDOUT', 111: 'ECONNREFUSED',
-  112: 'EHOSTDOWN', 113: 'EHOSTUNREACH',
+  1: 'EPERM', 9: 'EBADF', 12: 'ENOMEM', 13: 'EACCES', 22: 'EINVAL', 23: 'ENFILE', 24: 'EMFILE', 32: 'EPIPE', 98: 'EADDRINUSE',
+  99: 'EADDRNOTAVAIL', 100: 'ENETDOWN', 101: 'ENETUNREACH', 103: 'ECONNABORTED', 104: 'ECONNRESET', 110: 'ETIMEDOUT',
+  111: 'ECONNREFUSED', 112: 'EHOSTDOWN', 113: 'EHOSTUNREACH', 125: 'ECANCELED',
 };
