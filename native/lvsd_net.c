@@ -18,6 +18,14 @@
 // On POLLERR libuv stops the watcher and reports UV_EBADF; we fetch the real pending error with
 // SO_ERROR (which clears it), restart the watcher and pass the error to the callback.
 //
+// Receive timestamps: when a socket has SO_TIMESTAMPNS on, recvmsg also returns `ageNs`, how long
+// before the read the kernel stamped the datagram (CLOCK_REALTIME read right after recvmsg minus
+// the SCM_TIMESTAMPNS stamp), so JS can date a packet to its arrival and not to its callback.
+//
+// Timers: timerfd(), timerfdSet(), timerfdRead() give the runtime's clock a CLOCK_MONOTONIC timer with
+// nanosecond deadlines, watched with poll() like a socket (keepalived's scheduler sleeps on a timerfd
+// too), where Node's setTimeout only knows whole milliseconds of a cached loop time.
+//
 // Errors: Error objects with `code` (errno name, e.g. "ENOBUFS"), `errno` (negative, as Node's
 // own) and `syscall`. Nothing here aborts the process.
 #define _GNU_SOURCE 1
@@ -34,6 +42,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_ARGS 4
@@ -283,6 +293,8 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
     }
     return throw_errno(env, errno, "recvmsg");
   }
+  struct timespec read_at;
+  clock_gettime(CLOCK_REALTIME, &read_at);
   napi_value obj, v, list;
   napi_create_object(env, &obj);
   size_t got = (size_t)n < sizeof recv_data ? (size_t)n : sizeof recv_data;
@@ -301,6 +313,13 @@ static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
     napi_create_buffer_copy(env, c->cmsg_len - CMSG_LEN(0), CMSG_DATA(c), NULL, &v);
     napi_set_named_property(env, item, "data", v);
     napi_set_element(env, list, i++, item);
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+      struct timespec stamp;
+      memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+      double age = (double)(read_at.tv_sec - stamp.tv_sec) * 1e9 + (double)(read_at.tv_nsec - stamp.tv_nsec);
+      napi_create_double(env, age, &v);
+      napi_set_named_property(env, obj, "ageNs", v);
+    }
   }
   napi_set_named_property(env, obj, "cmsgs", list);
   return obj;
@@ -328,6 +347,51 @@ static napi_value js_ifreq(napi_env env, napi_callback_info info) {
   napi_value r;
   napi_create_buffer_copy(env, sizeof ifr.ifr_ifru, &ifr.ifr_ifru, NULL, &r);
   return r;
+}
+
+/* ---------- timers ---------- */
+
+// timerfd() -> fd: a CLOCK_MONOTONIC timer, non-blocking and close-on-exec, disarmed.
+static napi_value js_timerfd(napi_env env, napi_callback_info info) {
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "timerfd_create");
+  return make_int(env, fd);
+}
+
+// timerfdSet(fd, delayNs): one expiry delayNs from now (at least 1 ns); a negative delay disarms.
+static napi_value js_timerfd_set(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  int32_t fd;
+  double delay;
+  if (!get_args(env, info, 2, a) || !get_int(env, a[0], &fd) || napi_get_value_double(env, a[1], &delay) != napi_ok)
+    return throw_type(env, "timerfdSet(fd, delayNs)");
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  if (delay >= 0) {
+    long long ns = delay < 1 ? 1 : (long long)delay;
+    its.it_value.tv_sec = (time_t)(ns / 1000000000LL);
+    its.it_value.tv_nsec = (long)(ns % 1000000000LL);
+  }
+  if (timerfd_settime(fd, 0, &its, NULL) != 0) return throw_errno(env, errno, "timerfd_settime");
+  return undefined(env);
+}
+
+// timerfdRead(fd) -> expirations since the last read (0 when none: EAGAIN).
+static napi_value js_timerfd_read(napi_env env, napi_callback_info info) {
+  napi_value a[1];
+  int32_t fd;
+  if (!get_args(env, info, 1, a) || !get_int(env, a[0], &fd)) return throw_type(env, "timerfdRead(fd)");
+  uint64_t n = 0;
+  ssize_t r;
+  do r = read(fd, &n, sizeof n);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return make_int(env, 0);
+    return throw_errno(env, errno, "read(timerfd)");
+  }
+  napi_value v;
+  napi_create_double(env, (double)n, &v);
+  return v;
 }
 
 /* ---------- event loop ---------- */
@@ -524,6 +588,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"poll", NULL, js_poll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollClose", NULL, js_poll_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollRef", NULL, js_poll_ref, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerfd", NULL, js_timerfd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerfdSet", NULL, js_timerfd_set, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerfdRead", NULL, js_timerfd_read, NULL, NULL, NULL, napi_enumerable, NULL},
       {"withNetns", NULL, js_with_netns, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);

@@ -1,6 +1,7 @@
 // Kernel edge: one non-blocking socket of the native shim, watched by the event loop. Reads
 // are pulled by JS when the kernel says the socket is readable, a bounded number per wake-up
 // so a flood cannot starve timers; nothing a read or a callback throws leaves the event loop.
+// Each datagram is handed over with the performance.now() time at which its recvmsg returned.
 import { native, type RecvResult, type PollHandle } from './native.js';
 import { NetError, isSysError, type SysError } from './errors.js';
 import { SIOCGIFFLAGS, SIOCGIFHWADDR, SIOCGIFINDEX, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE } from './constants.js';
@@ -10,8 +11,8 @@ import { ifreqFlags, ifreqHwaddr, ifreqIndex, int32, readInt32 } from './sockadd
 export const READS_PER_WAKEUP = 64;
 
 export interface SocketHandlers {
-  /** One received datagram. */
-  message(m: RecvResult): void;
+  /** One received datagram; `readAt`: performance.now() when recvmsg returned it. */
+  message(m: RecvResult, readAt: number): void;
   /** A receive or socket error; the socket stays open unless `fatal`. */
   error(e: Error & { fatal?: boolean }): void;
 }
@@ -69,10 +70,16 @@ export class NativeSocket {
     return native().getsockname(this.fd);
   }
 
-  /** Sends one datagram; throws a SysError (code, syscall "sendmsg") when the kernel refuses. */
-  send(data: Uint8Array, name: Uint8Array | null = null, cmsgs: [number, number, Uint8Array][] | null = null): number {
+  /**
+   * Sends one datagram; throws a SysError (code, syscall "sendmsg") when the kernel refuses. With
+   * `dry`, everything but the system call runs (returns 0): a caller rehearsing a send that must be
+   * fast uses it so that the code is compiled before the datagram that matters.
+   */
+  send(data: Uint8Array, name: Uint8Array | null = null, cmsgs: [number, number, Uint8Array][] | null = null, dry = false): number {
     this.assertOpen();
-    return native().sendmsg(this.fd, data, name, cmsgs);
+    const n = native();
+    if (dry) return 0;
+    return n.sendmsg(this.fd, data, name, cmsgs);
   }
 
   /** Interface index of `ifname` in this socket's network namespace (LVSD_NET_NO_INTERFACE if none). */
@@ -128,8 +135,9 @@ export class NativeSocket {
         return;
       }
       if (m === null) return;
+      const readAt = performance.now();
       try {
-        this.handlers?.message(m);
+        this.handlers?.message(m, readAt);
       } catch (e) {
         this.report(e as Error);
       }

@@ -10,6 +10,13 @@
 // explicitly): the codec computes and verifies the VRRP checksum itself (keepalived also sums
 // it itself for IPv4), so a bad checksum reaches the runtime and is counted (chk_err) instead
 // of being dropped silently by the kernel.
+// Receive time: SO_TIMESTAMPNS makes the kernel stamp each packet on arrival; the shim reports its
+// age when read, so each packet says how long before the callback it really arrived (`rxAgeMs`),
+// and a timer started from an advert need not include the event loop's wake-up delay.
+// Send: the destination socket address and control messages are built once per (destination,
+// source) and reused, so an advert is one native call. A dry send runs all of it but the system
+// call: the runtime rehearses the first advert of a takeover with it (src/vrrp/runtime/timers.ts),
+// so that advert does not pay for compiling the path.
 import type { Family, ReceivedPacket, VrrpSocket, VrrpSocketFactory } from './ports.js';
 import { NativeSocket } from './socket.js';
 import { inNetns } from './netns.js';
@@ -43,6 +50,31 @@ export interface VrrpSocketOptions {
   recvBuffer?: number;
 }
 
+/** SO_TIMESTAMPNS / SCM_TIMESTAMPNS (<asm-generic/socket.h>, x86-64 and arm64: 35). */
+const SO_TIMESTAMPNS = 35;
+
+/**
+ * Packets older than this when read have their age capped: a larger age can only come from a
+ * stalled event loop or a step of the wall clock between arrival and read, and a timer started
+ * from the packet must never move earlier by more than this on a wall-clock step.
+ */
+export const MAX_RX_AGE_MS = 50;
+
+/** A received packet with the time it spent between the kernel's arrival stamp and the callback. */
+export interface TimedReceivedPacket extends ReceivedPacket {
+  /** ms between the packet's arrival (kernel stamp) and the packet callback; absent if unknown. */
+  rxAgeMs?: number;
+}
+
+/** What sendmsg needs for one (destination, source): built once, reused by every advert. */
+interface Prepared {
+  name: Uint8Array;
+  cmsgs: [number, number, Uint8Array][] | null;
+}
+
+/** Destinations kept prepared per socket (an instance has its group or its unicast peers). */
+const MAX_PREPARED = 256;
+
 export interface SendOptions {
   /** Source address (must be on the interface); default: the kernel's choice. */
   src?: string;
@@ -71,6 +103,7 @@ export class LinuxVrrpSocket implements VrrpSocket {
   private readonly packetCbs: ((p: ReceivedPacket) => void)[] = [];
   private readonly errorCbs: ((e: Error & { fatal?: boolean }) => void)[] = [];
   private readonly groups = new Set<string>();
+  private readonly prepared = new Map<string, Prepared>();
   readonly counters = { received: 0, sent: 0, malformed: 0, errors: 0 };
 
   constructor(
@@ -99,7 +132,8 @@ export class LinuxVrrpSocket implements VrrpSocket {
         this.sock.setInt(K.IPPROTO_IPV6, K.IPV6_MULTICAST_IF, this.ifindex);
         this.sock.setInt(K.IPPROTO_IPV6, K.IPV6_CHECKSUM, -1);
       }
-      this.sock.start({ message: (m) => this.onMessage(m), error: (e) => this.emitError(e) });
+      this.sock.setInt(K.SOL_SOCKET, SO_TIMESTAMPNS, 1);
+      this.sock.start({ message: (m, readAt) => this.onMessage(m, readAt), error: (e) => this.emitError(e) });
     } catch (e) {
       this.sock.close();
       throw e;
@@ -133,25 +167,48 @@ export class LinuxVrrpSocket implements VrrpSocket {
     return [...this.groups];
   }
 
-  /** Sends with TTL / Hop Limit 255; throws a SysError (e.g. ENETDOWN, EADDRNOTAVAIL) on failure. */
-  send(dst: string, payload: Buffer, src?: string): void {
-    this.sendWith(dst, payload, src === undefined ? {} : { src });
+  /** send() can rehearse (src/vrrp/runtime/transmit.ts sendAdverts with `dry`). */
+  readonly canRehearse = true;
+
+  /**
+   * Sends with TTL / Hop Limit 255; throws a SysError (e.g. ENETDOWN, EADDRNOTAVAIL) on failure. With
+   * `dry`, runs the whole path but the system call: prepares the destination and compiles the code, so
+   * that a send that must be fast (the first advert of a takeover) is; throws as a send would for a bad
+   * address or a closed socket.
+   */
+  send(dst: string, payload: Buffer, src?: string, dry = false): void {
+    const key = src === undefined ? dst : `${dst} ${src}`;
+    let p = this.prepared.get(key);
+    if (p === undefined) {
+      p = this.prepare(dst, src === undefined ? {} : { src });
+      if (this.prepared.size < MAX_PREPARED) this.prepared.set(key, p);
+    }
+    this.sock.send(payload, p.name, p.cmsgs, dry);
+    if (!dry) this.counters.sent++;
   }
 
   /** send() with every option; `ttl` other than 255 exists for tests (the receiver must drop it). */
   sendWith(dst: string, payload: Uint8Array, opts: SendOptions = {}): void {
+    const p = this.prepare(dst, opts);
+    this.sock.send(payload, p.name, p.cmsgs);
+    this.counters.sent++;
+  }
+
+  /** The socket address and control messages of a send (throws LVSD_NET_BAD_ARGUMENT for a bad address). */
+  private prepare(dst: string, opts: SendOptions): Prepared {
     const d = checkAddr(dst, this.family, 'destination');
     const cmsgs: [number, number, Uint8Array][] = [];
+    let name: Uint8Array;
     if (this.family === 4) {
       if (opts.src !== undefined) cmsgs.push([K.IPPROTO_IP, K.IP_PKTINFO, inPktinfo(this.ifindex, checkAddr(opts.src, 4, 'source'))]);
       if (opts.ttl !== undefined) cmsgs.push([K.IPPROTO_IP, K.IP_TTL, int32(opts.ttl)]);
-      this.sock.send(payload, sockaddrIn(d), cmsgs.length ? cmsgs : null);
+      name = sockaddrIn(d);
     } else {
       if (opts.src !== undefined) cmsgs.push([K.IPPROTO_IPV6, K.IPV6_PKTINFO, in6Pktinfo(checkAddr(opts.src, 6, 'source'), this.ifindex)]);
       if (opts.ttl !== undefined) cmsgs.push([K.IPPROTO_IPV6, K.IPV6_HOPLIMIT, int32(opts.ttl)]);
-      this.sock.send(payload, sockaddrIn6(d, scopeOf(d, this.ifindex)), cmsgs.length ? cmsgs : null);
+      name = sockaddrIn6(d, scopeOf(d, this.ifindex));
     }
-    this.counters.sent++;
+    return { name, cmsgs: cmsgs.length ? cmsgs : null };
   }
 
   onPacket(cb: (p: ReceivedPacket) => void): void {
@@ -166,8 +223,8 @@ export class LinuxVrrpSocket implements VrrpSocket {
     this.sock.close();
   }
 
-  private onMessage(m: RecvResult): void {
-    let p: ReceivedPacket;
+  private onMessage(m: RecvResult, readAt: number): void {
+    let p: TimedReceivedPacket;
     try {
       p = this.family === 4 ? this.parse4(m) : this.parse6(m);
     } catch (e) {
@@ -176,6 +233,8 @@ export class LinuxVrrpSocket implements VrrpSocket {
       return;
     }
     this.counters.received++;
+    const ageNs = (m as RecvResult & { ageNs?: number }).ageNs;
+    if (ageNs !== undefined) p.rxAgeMs = rxAgeMs(ageNs, performance.now() - readAt);
     for (const cb of this.packetCbs) cb(p); // a throw here is caught by NativeSocket and reported
   }
 
@@ -218,6 +277,16 @@ export class LinuxVrrpSocket implements VrrpSocket {
     this.counters.errors++;
     for (const cb of this.errorCbs) cb(e);
   }
+}
+
+/**
+ * A packet's age at the callback: the kernel-stamp-to-read age the shim measured (`ageNs`, wall
+ * clock) plus the time from the read to the callback (`sinceReadMs`, monotonic), each at least 0, the
+ * sum at most MAX_RX_AGE_MS (against wall-clock steps).
+ */
+export function rxAgeMs(ageNs: number, sinceReadMs: number): number {
+  // A negative stamp age (the wall clock stepped back since the stamp) says nothing: count it as 0.
+  return Math.min(MAX_RX_AGE_MS, Math.max(0, ageNs) / 1e6 + Math.max(0, sinceReadMs));
 }
 
 export class LinuxVrrpSocketFactory implements VrrpSocketFactory {

@@ -59,17 +59,38 @@ export class AdvertCache {
   }
 }
 
-/** Send one advert (its messages); returns the errors of the sends that failed (the others still went out). */
-export function sendAdverts(sock: VrrpSocket, src: string, targets: readonly AdvertTarget[]): Error[] {
+/** A socket whose send() can rehearse: run its whole path but the system call (src/net/vrrp-socket.ts). */
+interface RehearsableSocket extends VrrpSocket {
+  readonly canRehearse: true;
+  send(dst: string, payload: Buffer, src?: string, dry?: boolean): void;
+}
+
+function canRehearse(sock: VrrpSocket): sock is RehearsableSocket {
+  return (sock as Partial<RehearsableSocket>).canRehearse === true;
+}
+
+/**
+ * Send one advert (its messages); returns the errors of the sends that failed (the others still went out).
+ * With `dry` (a rehearsal), a socket that can runs every step but the system call and others do nothing:
+ * the code is compiled and the destinations prepared before the advert that must leave at once.
+ */
+export function sendAdverts(sock: VrrpSocket, src: string, targets: readonly AdvertTarget[], dry = false): Error[] {
   const errors: Error[] = [];
+  if (dry && !canRehearse(sock)) return errors;
   for (const t of targets) {
     try {
-      sock.send(t.dst, t.payload, src);
+      if (dry) (sock as RehearsableSocket).send(t.dst, t.payload, src, true);
+      else sock.send(t.dst, t.payload, src);
     } catch (e) {
       errors.push(e as Error);
     }
   }
   return errors;
+}
+
+/** sendAdverts() as a rehearsal (dry): nothing is sent; returns the errors the real send would meet first. */
+export function rehearseAdverts(sock: VrrpSocket, src: string, targets: readonly AdvertTarget[]): Error[] {
+  return sendAdverts(sock, src, targets, true);
 }
 
 /** Send one advert; returns the errors of the sends that failed (the others still went out). */
