@@ -8,9 +8,27 @@ import { EXIT, type Io } from './command.js';
 import { commandLoaders, loadAllCommands } from './commands/index.js';
 import type { Command } from './command.js';
 
+// Lines for stderr written in one synchronous run (a configuration's warnings: two per virtual
+// server for a keepalived.conf written with lb_algo / lb_kind) leave in one write, not one system
+// call each. They are flushed before the run yields, before any stdout line, and at exit.
+let errLines: string[] = [];
+function flushErr(): void {
+  if (errLines.length === 0) return;
+  const s = errLines.join('');
+  errLines = [];
+  process.stderr.write(s);
+}
+process.on('exit', flushErr);
+
 const io: Io = {
-  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
-  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+  out: (s) => {
+    flushErr();
+    process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
+  },
+  err: (s) => {
+    if (errLines.length === 0) queueMicrotask(flushErr);
+    errLines.push(s.endsWith('\n') ? s : `${s}\n`);
+  },
 };
 
 export function version(): string {
