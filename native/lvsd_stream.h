@@ -9,8 +9,10 @@
  * each), and at 10,000 probes a second those calls, made in batches on the main thread, held
  * the loop for tens of milliseconds: timers (the probe schedule, VRRP adverts) fired late.
  * JavaScript submits probes (no wake-up per probe: one eventfd write per batch, `flush`), and
- * gets the finished ones back in batches through one uv_async: ids, (errno, stage, more) per
- * probe, and the response bytes of all of them in one Buffer with offsets.
+ * gets the finished ones back in batches through one uv_async: ids, (errno, stage, more, wait)
+ * per probe, and the response bytes of all of them in one Buffer with offsets. `wait` is how long
+ * the probe queued for the worker, from the flush to its connect (microseconds): the lateness
+ * the pool measures would otherwise stop at the hand-over.
  *
  * Ids come from JavaScript and are unique among the probes in flight (a slot and a
  * generation); every submitted probe is reported exactly once as final (more = 0), a cancelled
@@ -18,6 +20,8 @@
  * Deadlines stay in JavaScript, which cancels a probe that ran out of time.
  */
 #include <pthread.h>
+#include <stdint.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <ctype.h>
 #include <strings.h>
@@ -42,12 +46,14 @@ typedef struct sreq {
   int first_chunk;          /* buf holds the start of the response */
   int has_len;              /* body_left counts down a Content-Length */
   long long body_left;
+  int64_t flush_ns;         /* when JavaScript flushed it to the worker (0: not yet) */
+  int32_t wait_us;          /* from the flush to the connect: the worker's queue */
 } sreq;
 
 typedef struct sdone {
   struct sdone *next;
   uint32_t id;
-  int32_t err, stage, more;
+  int32_t err, stage, more, wait_us;
   char *data;
   size_t len;
 } sdone;
@@ -57,6 +63,7 @@ typedef struct {
   pthread_t th;
   pthread_mutex_t mu;
   sreq *in_head, *in_tail;
+  sreq *unstamped; /* first queued request the next flush stamps */
   uint32_t *cancels;
   size_t ncancel, capcancel;
   sdone *done_head, *done_tail;
@@ -71,7 +78,13 @@ typedef struct {
 
 #define SLOT_OF(id) ((id) & 0xfffffu)
 
-static void push_done(sdone **h, sdone **t, uint32_t id, int err, int stage, int more, char *data, size_t len) {
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void push_done(sdone **h, sdone **t, uint32_t id, int err, int stage, int more, int wait_us, char *data, size_t len) {
   sdone *d = malloc(sizeof(*d));
   if (!d) abort();
   d->next = NULL;
@@ -79,6 +92,7 @@ static void push_done(sdone **h, sdone **t, uint32_t id, int err, int stage, int
   d->err = err;
   d->stage = stage;
   d->more = more;
+  d->wait_us = wait_us;
   d->data = data;
   d->len = len;
   if (*t) (*t)->next = d;
@@ -91,9 +105,9 @@ static void stream_finish(sengine *e, sreq *r, int err, sdone **h, sdone **t) {
   if (SLOT_OF(r->id) < e->nslot && e->by_slot[SLOT_OF(r->id)] == r) e->by_slot[SLOT_OF(r->id)] = NULL;
   if (err == ECANCELED) {
     free(r->buf);
-    push_done(h, t, r->id, err, r->stage, 0, NULL, 0);
+    push_done(h, t, r->id, err, r->stage, 0, r->wait_us, NULL, 0);
   } else {
-    push_done(h, t, r->id, err, r->stage, 0, r->buf, r->len);
+    push_done(h, t, r->id, err, r->stage, 0, r->wait_us, r->buf, r->len);
   }
   free(r->out);
   free(r);
@@ -146,7 +160,7 @@ static void stream_read(sengine *e, sreq *r, sdone **h, sdone **t) {
   for (;;) {
     if (r->len == r->cap) {
       if (r->cap >= STREAM_CHUNK) {
-        push_done(h, t, r->id, 0, STAGE_READ, 1, r->buf, r->len);
+        push_done(h, t, r->id, 0, STAGE_READ, 1, r->wait_us, r->buf, r->len);
         r->buf = NULL;
         r->len = r->cap = 0;
       }
@@ -172,12 +186,16 @@ static void stream_read(sengine *e, sreq *r, sdone **h, sdone **t) {
   }
 }
 
-static void stream_advance(sengine *e, sreq *r, sdone **h, sdone **t) {
+static void stream_advance(sengine *e, sreq *r, uint32_t events, sdone **h, sdone **t) {
   if (r->stage == STAGE_CONNECT) {
+    /* EPOLLOUT alone means connected: SO_ERROR is read only when the kernel flags an error. */
     int err = 0;
-    socklen_t el = sizeof(err);
-    if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) err = errno;
-    if (err == EINPROGRESS) return;
+    if (events & (EPOLLERR | EPOLLHUP)) {
+      socklen_t el = sizeof(err);
+      if (getsockopt(r->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) err = errno;
+    } else if (!(events & EPOLLOUT)) {
+      return;
+    }
     if (err || !r->out) return stream_finish(e, r, err, h, t);
     r->stage = STAGE_SEND;
   }
@@ -192,12 +210,19 @@ static void stream_advance(sengine *e, sreq *r, sdone **h, sdone **t) {
       r->out_off += (size_t)w;
     }
     r->stage = STAGE_READ;
+    /* The answer comes later: its arrival is a new EPOLLIN edge. Read now only if this event
+     * already says there is something (or the peer closed). */
+    if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) return;
   }
   stream_read(e, r, h, t);
 }
 
-static void stream_start(sengine *e, sreq *r, sdone **h, sdone **t) {
+static void stream_start(sengine *e, sreq *r, int64_t now_ns, sdone **h, sdone **t) {
   size_t slot = SLOT_OF(r->id);
+  if (r->flush_ns && now_ns > r->flush_ns) {
+    int64_t us = (now_ns - r->flush_ns) / 1000;
+    r->wait_us = us > INT32_MAX ? INT32_MAX : (int32_t)us;
+  }
   if (slot >= e->nslot) {
     size_t nn = e->nslot ? e->nslot : 1024;
     while (nn <= slot) nn *= 2;
@@ -238,7 +263,7 @@ static void *stream_worker(void *arg) {
     /* Commands after the events: a cancel must not free a request whose event is in this batch. */
     for (int i = 0; i < n; i++) {
       if (evs[i].data.ptr == NULL) commands = 1;
-      else stream_advance(e, evs[i].data.ptr, &dh, &dt);
+      else stream_advance(e, evs[i].data.ptr, evs[i].events, &dh, &dt);
     }
     if (commands) {
       uint64_t v;
@@ -247,17 +272,21 @@ static void *stream_worker(void *arg) {
       pthread_mutex_lock(&e->mu);
       sreq *in = e->in_head;
       e->in_head = e->in_tail = NULL;
+      e->unstamped = NULL; /* taken before their flush stamped them: they count as not waiting */
       uint32_t *cancels = e->cancels;
       size_t ncancel = e->ncancel;
       e->cancels = NULL;
       e->ncancel = e->capcancel = 0;
       int stopping = e->stopping;
       pthread_mutex_unlock(&e->mu);
-      while (in) {
+      /* The clock is read per 16 connects: each start is known within a few connects' time. */
+      int64_t now_ns = in ? mono_ns() : 0;
+      for (unsigned k = 1; in; k++) {
         sreq *next = in->next;
         in->next = NULL;
         if (stopping) stream_finish(e, in, ECANCELED, &dh, &dt);
-        else stream_start(e, in, &dh, &dt);
+        else stream_start(e, in, now_ns, &dh, &dt);
+        if ((k & 15) == 0) now_ns = mono_ns();
         in = next;
       }
       /* Ids carry a generation: a cancel never hits a later probe in the same slot. */
@@ -316,10 +345,10 @@ static void stream_deliver(uv_async_t *a) {
   int32_t *pinfo;
   char *pdata = NULL;
   napi_create_arraybuffer(env, n * 4, (void **)&pid, &ab1);
-  napi_create_arraybuffer(env, n * 12, (void **)&pinfo, &ab2);
+  napi_create_arraybuffer(env, n * 16, (void **)&pinfo, &ab2);
   napi_create_arraybuffer(env, (n + 1) * 4, (void **)&poff, &ab3);
   napi_create_typedarray(env, napi_uint32_array, n, ab1, 0, &ids);
-  napi_create_typedarray(env, napi_int32_array, n * 3, ab2, 0, &info);
+  napi_create_typedarray(env, napi_int32_array, n * 4, ab2, 0, &info);
   napi_create_typedarray(env, napi_uint32_array, n + 1, ab3, 0, &offs);
   if (bytes) napi_create_buffer(env, bytes, (void **)&pdata, &data);
   else napi_get_undefined(env, &data);
@@ -327,9 +356,10 @@ static void stream_deliver(uv_async_t *a) {
   for (sdone *d = h; d; i++) {
     sdone *x = d->next;
     pid[i] = d->id;
-    pinfo[3 * i] = d->err;
-    pinfo[3 * i + 1] = d->stage;
-    pinfo[3 * i + 2] = d->more;
+    pinfo[4 * i] = d->err;
+    pinfo[4 * i + 1] = d->stage;
+    pinfo[4 * i + 2] = d->more;
+    pinfo[4 * i + 3] = d->wait_us;
     poff[i] = (uint32_t)off;
     if (d->len) memcpy(pdata + off, d->data, d->len);
     off += d->len;
@@ -473,6 +503,7 @@ static napi_value js_stream_submit(napi_env env, napi_callback_info info) {
   if (e->in_tail) e->in_tail->next = r;
   else e->in_head = r;
   e->in_tail = r;
+  if (!e->unstamped) e->unstamped = r;
   pthread_mutex_unlock(&e->mu);
   napi_create_int32(env, 0, &rv);
   return rv;
@@ -511,6 +542,11 @@ static napi_value js_stream_flush(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   sengine *e = stream_unwrap(env, argv[0]);
   if (!e) return NULL;
+  int64_t now = mono_ns(); /* one clock read per flush, not per probe */
+  pthread_mutex_lock(&e->mu);
+  for (sreq *r = e->unstamped; r; r = r->next) r->flush_ns = now;
+  e->unstamped = NULL;
+  pthread_mutex_unlock(&e->mu);
   uint64_t one = 1;
   ssize_t w = write(e->evfd, &one, sizeof(one));
   (void)w;

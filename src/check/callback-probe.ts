@@ -14,6 +14,12 @@ export interface CallbackProbe {
   startProbe(deadline: Deadline, done: (r: ProbeResult) => void): void;
   /** Ends the probe started by `startProbe` (pool stop): `done` is not called. */
   cancelProbe(): void;
+  /**
+   * Optional, read when `done` is called: how long (ms) that probe waited after startProbe
+   * before it really started (a worker thread's queue). The pool adds it to the probe's
+   * lateness, which would otherwise end at the hand-over.
+   */
+  readonly startDelayMs?: number;
 }
 
 export function hasCallbackProbe(c: Checker): c is Checker & CallbackProbe {

@@ -115,6 +115,8 @@ class Exchange implements StreamSink {
   readonly parser: ResponseParser;
   /** The native probe's id (0: none, or over a socket). */
   id = 0;
+  /** How long it queued for the worker thread before its connect, ms. */
+  waitMs = 0;
   /** Ends the socket transport (the socket and its deadline). */
   release: (() => void) | undefined;
   private md5: Hash | undefined;
@@ -150,8 +152,9 @@ class Exchange implements StreamSink {
   data(buf: Buffer, start: number, end: number): void {
     this.feed(buf, start, end);
   }
-  end(errno: number, stage: number, buf: Buffer | undefined, start: number, end: number): void {
+  end(errno: number, stage: number, buf: Buffer | undefined, start: number, end: number, waitMs: number): void {
     this.id = 0;
+    this.waitMs = waitMs;
     if (buf && end > start) this.feed(buf, start, end);
     this.closed(errno, stage);
   }
@@ -233,6 +236,8 @@ export class HttpChecker implements Checker, CallbackProbe {
   private cbExchange: Exchange | undefined;
   /** Stops the probe started by startProbe when it has several urls. */
   private cbStop: (() => void) | undefined;
+  /** How long the last callback probe's first url queued for the worker thread, ms (CallbackProbe). */
+  startDelayMs = 0;
 
   constructor(private readonly o: HttpCheckerOptions) {
     this.type = o.type;
@@ -290,6 +295,7 @@ export class HttpChecker implements Checker, CallbackProbe {
 
   startProbe(deadline: Deadline, done: (r: ProbeResult) => void): void {
     // One url (the usual case): the exchange reports straight to `done`; nothing else is made.
+    this.startDelayMs = 0;
     if (this.urls.length === 1) {
       const ex = this.get(this.urls[0] as CompiledUrl, deadline, deadline - this.budgetMs, done);
       if (!ex.settled) this.cbExchange = ex;
@@ -319,7 +325,10 @@ export class HttpChecker implements Checker, CallbackProbe {
 
   /** @internal An exchange settled: the checker holds no reference to it past its probe. */
   exchangeEnded(ex: Exchange): void {
-    if (this.cbExchange === ex) this.cbExchange = undefined;
+    if (this.cbExchange === ex) {
+      this.cbExchange = undefined;
+      this.startDelayMs = ex.waitMs;
+    }
   }
 
   /**

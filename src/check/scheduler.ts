@@ -140,6 +140,8 @@ interface Unit {
   /** The probe in flight (or waiting for a slot): when it was due and when it started. */
   due: number;
   startedAt: number;
+  /** Where its lateness sample is (a callback probe's worker queue time is added at its end). */
+  lateAt: number;
   /** Where the probe's result goes; made once per unit. */
   onDone: (r: ProbeResult) => void;
   onError: (e: unknown) => void;
@@ -236,7 +238,7 @@ export class CheckPool {
             const carried = o.carry?.get(key);
             const unit: Unit = {
               key, checker: b.checker, timing: b.timing, state: carried ? { ...carried } : initialState(b.timing), subs: [], names: [], logAll: ck.log_all_failures,
-              gen: 0, abort: new AbortController(), running: false, fast: hasCallbackProbe(b.checker), due: 0, startedAt: 0,
+              gen: 0, abort: new AbortController(), running: false, fast: hasCallbackProbe(b.checker), due: 0, startedAt: 0, lateAt: 0,
               onDone: (r) => this.finished(unit, r),
               onError: (e) => this.finished(unit, fail('error', `${unit.checker.target}: ${(e as Error)?.message ?? String(e)}`)),
             };
@@ -437,7 +439,8 @@ export class CheckPool {
   }
 
   private run(u: Unit, start: number): void {
-    this.late[this.lateN++ % LATE_SAMPLES] = start - u.due;
+    u.lateAt = this.lateN++ % LATE_SAMPLES;
+    this.late[u.lateAt] = start - u.due;
     u.running = true;
     u.startedAt = start;
     const deadline = start + u.checker.budgetMs;
@@ -461,6 +464,11 @@ export class CheckPool {
       if (!this.stopped) this.drain(u.slots);
     }
     if (this.stopped) return;
+    if (u.fast) {
+      // The probe really started when a worker thread got to it: that wait is lateness too.
+      const wait = (u.checker as Checker & CallbackProbe).startDelayMs;
+      if (wait) this.late[u.lateAt] = (this.late[u.lateAt] as number) + wait;
+    }
     this.probes++;
     if (!r.ok) this.failures++;
     if (this.o.onProbe) this.o.onProbe({ type: u.checker.type, target: u.checker.target, ok: r.ok, reason: r.reason, ms: this.clock.now() - u.startedAt });

@@ -19,9 +19,10 @@ export interface StreamSink {
   data(buf: Buffer, start: number, end: number): void;
   /**
    * The probe ended: errno 0 (connected, for a connect-only probe; the response ended by
-   * EOF or its Content-Length), or the errno of the stage it failed in; with the last bytes.
+   * EOF or its Content-Length), or the errno of the stage it failed in; with the last bytes, and
+   * how long (ms) it waited for the worker thread before its connect.
    */
-  end(errno: number, stage: number, buf: Buffer | undefined, start: number, end: number): void;
+  end(errno: number, stage: number, buf: Buffer | undefined, start: number, end: number, waitMs: number): void;
   /** The deadline passed first; the probe is cancelled. */
   expired(): void;
 }
@@ -102,7 +103,7 @@ export class StreamEngine {
       const sink = this.sinks[slot];
       const start = offs[i] as number;
       const end = offs[i + 1] as number;
-      if (info[3 * i + 2] === 1) {
+      if (info[4 * i + 2] === 1) {
         if (sink && data) sink.data(data, start, end);
         continue;
       }
@@ -111,7 +112,7 @@ export class StreamEngine {
       this.sinks[slot] = undefined;
       this.freeSlots.push(slot);
       if (--this.inFlight === 0) this.timer?.unref();
-      sink?.end(info[3 * i] as number, info[3 * i + 1] as number, data, start, end);
+      sink?.end(info[4 * i] as number, info[4 * i + 1] as number, data, start, end, (info[4 * i + 3] as number) / 1000);
     }
   }
 

@@ -21,11 +21,19 @@ export class TcpChecker implements Checker, CallbackProbe {
   private cbId = 0;
   private cbDone: ((r: ProbeResult) => void) | undefined;
   private cbAbort: AbortController | undefined;
+  /** How long the last callback probe queued for the worker thread, ms (CallbackProbe). */
+  startDelayMs = 0;
   /** One sink for every startProbe of this checker, made once. */
   private readonly cbSink: StreamSink = {
     data: () => undefined,
-    end: (errno) => this.cbEnd(this.resultOf(errno)),
-    expired: () => this.cbEnd(this.timedOut),
+    end: (errno, _stage, _buf, _s, _e, waitMs) => {
+      this.startDelayMs = waitMs;
+      this.cbEnd(this.resultOf(errno));
+    },
+    expired: () => {
+      this.startDelayMs = 0;
+      this.cbEnd(this.timedOut);
+    },
   };
 
   constructor(
@@ -82,6 +90,7 @@ export class TcpChecker implements Checker, CallbackProbe {
 
   startProbe(deadline: Deadline, done: (r: ProbeResult) => void): void {
     this.cbDone = done;
+    this.startDelayMs = 0;
     const eng = this.engine();
     if (!eng) {
       const ac = (this.cbAbort = new AbortController());
