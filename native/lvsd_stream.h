@@ -9,10 +9,11 @@
  * each), and at 10,000 probes a second those calls, made in batches on the main thread, held
  * the loop for tens of milliseconds: timers (the probe schedule, VRRP adverts) fired late.
  * JavaScript submits probes (no wake-up per probe: one eventfd write per batch, `flush`), and
- * gets the finished ones back in batches through one uv_async: ids, (errno, stage, more, wait)
- * per probe, and the response bytes of all of them in one Buffer with offsets. `wait` is how long
- * the probe queued for the worker, from the flush to its connect (microseconds): the lateness
- * the pool measures would otherwise stop at the hand-over.
+ * gets the finished ones back in batches through one uv_async: ids, (errno, stage, more, wait,
+ * run) per probe, and the response bytes of all of them in one Buffer with offsets. `wait` is
+ * how long the probe queued for the worker, from the flush to its connect, and `run` how long it
+ * took from its connect to its end (microseconds): the lateness the pool measures would otherwise
+ * stop at the hand-over, and a probe's duration would include the batch it was delivered in.
  *
  * Ids come from JavaScript and are unique among the probes in flight (a slot and a
  * generation); every submitted probe is reported exactly once as final (more = 0), a cancelled
@@ -47,13 +48,14 @@ typedef struct sreq {
   int has_len;              /* body_left counts down a Content-Length */
   long long body_left;
   int64_t flush_ns;         /* when JavaScript flushed it to the worker (0: not yet) */
+  int64_t start_ns;         /* when the worker connected */
   int32_t wait_us;          /* from the flush to the connect: the worker's queue */
 } sreq;
 
 typedef struct sdone {
   struct sdone *next;
   uint32_t id;
-  int32_t err, stage, more, wait_us;
+  int32_t err, stage, more, wait_us, run_us;
   char *data;
   size_t len;
 } sdone;
@@ -69,6 +71,7 @@ typedef struct {
   sdone *done_head, *done_tail;
   int stopping;
   sreq **by_slot; /* worker thread only */
+  int64_t now_ns; /* worker thread only: its clock, read once per wake-up and per 16 connects */
   size_t nslot;
   uv_async_t async;
   napi_env env;
@@ -84,7 +87,7 @@ static int64_t mono_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void push_done(sdone **h, sdone **t, uint32_t id, int err, int stage, int more, int wait_us, char *data, size_t len) {
+static void push_done(sdone **h, sdone **t, uint32_t id, int err, int stage, int more, int wait_us, int run_us, char *data, size_t len) {
   sdone *d = malloc(sizeof(*d));
   if (!d) abort();
   d->next = NULL;
@@ -93,6 +96,7 @@ static void push_done(sdone **h, sdone **t, uint32_t id, int err, int stage, int
   d->stage = stage;
   d->more = more;
   d->wait_us = wait_us;
+  d->run_us = run_us;
   d->data = data;
   d->len = len;
   if (*t) (*t)->next = d;
@@ -102,12 +106,14 @@ static void push_done(sdone **h, sdone **t, uint32_t id, int err, int stage, int
 
 static void stream_finish(sengine *e, sreq *r, int err, sdone **h, sdone **t) {
   if (r->fd >= 0) close(r->fd); /* also leaves the epoll set */
+  int64_t run = r->start_ns && e->now_ns > r->start_ns ? (e->now_ns - r->start_ns) / 1000 : 0;
+  int run_us = run > INT32_MAX ? INT32_MAX : (int)run;
   if (SLOT_OF(r->id) < e->nslot && e->by_slot[SLOT_OF(r->id)] == r) e->by_slot[SLOT_OF(r->id)] = NULL;
   if (err == ECANCELED) {
     free(r->buf);
-    push_done(h, t, r->id, err, r->stage, 0, r->wait_us, NULL, 0);
+    push_done(h, t, r->id, err, r->stage, 0, r->wait_us, run_us, NULL, 0);
   } else {
-    push_done(h, t, r->id, err, r->stage, 0, r->wait_us, r->buf, r->len);
+    push_done(h, t, r->id, err, r->stage, 0, r->wait_us, run_us, r->buf, r->len);
   }
   free(r->out);
   free(r);
@@ -160,7 +166,7 @@ static void stream_read(sengine *e, sreq *r, sdone **h, sdone **t) {
   for (;;) {
     if (r->len == r->cap) {
       if (r->cap >= STREAM_CHUNK) {
-        push_done(h, t, r->id, 0, STAGE_READ, 1, r->wait_us, r->buf, r->len);
+        push_done(h, t, r->id, 0, STAGE_READ, 1, r->wait_us, 0, r->buf, r->len);
         r->buf = NULL;
         r->len = r->cap = 0;
       }
@@ -219,6 +225,7 @@ static void stream_advance(sengine *e, sreq *r, uint32_t events, sdone **h, sdon
 
 static void stream_start(sengine *e, sreq *r, int64_t now_ns, sdone **h, sdone **t) {
   size_t slot = SLOT_OF(r->id);
+  r->start_ns = now_ns;
   if (r->flush_ns && now_ns > r->flush_ns) {
     int64_t us = (now_ns - r->flush_ns) / 1000;
     r->wait_us = us > INT32_MAX ? INT32_MAX : (int32_t)us;
@@ -260,6 +267,7 @@ static void *stream_worker(void *arg) {
     }
     sdone *dh = NULL, *dt = NULL;
     int commands = 0;
+    e->now_ns = mono_ns();
     /* Commands after the events: a cancel must not free a request whose event is in this batch. */
     for (int i = 0; i < n; i++) {
       if (evs[i].data.ptr == NULL) commands = 1;
@@ -280,13 +288,13 @@ static void *stream_worker(void *arg) {
       int stopping = e->stopping;
       pthread_mutex_unlock(&e->mu);
       /* The clock is read per 16 connects: each start is known within a few connects' time. */
-      int64_t now_ns = in ? mono_ns() : 0;
+      int64_t now_ns = in ? (e->now_ns = mono_ns()) : 0;
       for (unsigned k = 1; in; k++) {
         sreq *next = in->next;
         in->next = NULL;
         if (stopping) stream_finish(e, in, ECANCELED, &dh, &dt);
         else stream_start(e, in, now_ns, &dh, &dt);
-        if ((k & 15) == 0) now_ns = mono_ns();
+        if ((k & 15) == 0) e->now_ns = now_ns = mono_ns();
         in = next;
       }
       /* Ids carry a generation: a cancel never hits a later probe in the same slot. */
@@ -345,10 +353,10 @@ static void stream_deliver(uv_async_t *a) {
   int32_t *pinfo;
   char *pdata = NULL;
   napi_create_arraybuffer(env, n * 4, (void **)&pid, &ab1);
-  napi_create_arraybuffer(env, n * 16, (void **)&pinfo, &ab2);
+  napi_create_arraybuffer(env, n * 20, (void **)&pinfo, &ab2);
   napi_create_arraybuffer(env, (n + 1) * 4, (void **)&poff, &ab3);
   napi_create_typedarray(env, napi_uint32_array, n, ab1, 0, &ids);
-  napi_create_typedarray(env, napi_int32_array, n * 4, ab2, 0, &info);
+  napi_create_typedarray(env, napi_int32_array, n * 5, ab2, 0, &info);
   napi_create_typedarray(env, napi_uint32_array, n + 1, ab3, 0, &offs);
   if (bytes) napi_create_buffer(env, bytes, (void **)&pdata, &data);
   else napi_get_undefined(env, &data);
@@ -356,10 +364,11 @@ static void stream_deliver(uv_async_t *a) {
   for (sdone *d = h; d; i++) {
     sdone *x = d->next;
     pid[i] = d->id;
-    pinfo[4 * i] = d->err;
-    pinfo[4 * i + 1] = d->stage;
-    pinfo[4 * i + 2] = d->more;
-    pinfo[4 * i + 3] = d->wait_us;
+    pinfo[5 * i] = d->err;
+    pinfo[5 * i + 1] = d->stage;
+    pinfo[5 * i + 2] = d->more;
+    pinfo[5 * i + 3] = d->wait_us;
+    pinfo[5 * i + 4] = d->run_us;
     poff[i] = (uint32_t)off;
     if (d->len) memcpy(pdata + off, d->data, d->len);
     off += d->len;

@@ -20,6 +20,12 @@ export interface CallbackProbe {
    * lateness, which would otherwise end at the hand-over.
    */
   readonly startDelayMs?: number;
+  /**
+   * Optional, read when `done` is called: that probe's own duration (ms) where it ran, without
+   * the delays of handing it over and back. keepalived counts the next delay from the end of a
+   * probe; the pool takes this duration for it when given (a probe that ran out of time has none).
+   */
+  readonly probeMs?: number | undefined;
 }
 
 export function hasCallbackProbe(c: Checker): c is Checker & CallbackProbe {

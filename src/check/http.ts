@@ -115,8 +115,9 @@ class Exchange implements StreamSink {
   readonly parser: ResponseParser;
   /** The native probe's id (0: none, or over a socket). */
   id = 0;
-  /** How long it queued for the worker thread before its connect, ms. */
+  /** How long it queued for the worker thread before its connect, and how long it then took, ms. */
   waitMs = 0;
+  runMs: number | undefined;
   /** Ends the socket transport (the socket and its deadline). */
   release: (() => void) | undefined;
   private md5: Hash | undefined;
@@ -152,9 +153,10 @@ class Exchange implements StreamSink {
   data(buf: Buffer, start: number, end: number): void {
     this.feed(buf, start, end);
   }
-  end(errno: number, stage: number, buf: Buffer | undefined, start: number, end: number, waitMs: number): void {
+  end(errno: number, stage: number, buf: Buffer | undefined, start: number, end: number, waitMs: number, runMs: number): void {
     this.id = 0;
     this.waitMs = waitMs;
+    this.runMs = runMs;
     if (buf && end > start) this.feed(buf, start, end);
     this.closed(errno, stage);
   }
@@ -236,8 +238,9 @@ export class HttpChecker implements Checker, CallbackProbe {
   private cbExchange: Exchange | undefined;
   /** Stops the probe started by startProbe when it has several urls. */
   private cbStop: (() => void) | undefined;
-  /** How long the last callback probe's first url queued for the worker thread, ms (CallbackProbe). */
+  /** How long the last callback probe queued for the worker thread, and how long it then took, ms (CallbackProbe; one url). */
   startDelayMs = 0;
+  probeMs: number | undefined;
 
   constructor(private readonly o: HttpCheckerOptions) {
     this.type = o.type;
@@ -296,6 +299,7 @@ export class HttpChecker implements Checker, CallbackProbe {
   startProbe(deadline: Deadline, done: (r: ProbeResult) => void): void {
     // One url (the usual case): the exchange reports straight to `done`; nothing else is made.
     this.startDelayMs = 0;
+    this.probeMs = undefined;
     if (this.urls.length === 1) {
       const ex = this.get(this.urls[0] as CompiledUrl, deadline, deadline - this.budgetMs, done);
       if (!ex.settled) this.cbExchange = ex;
@@ -328,6 +332,7 @@ export class HttpChecker implements Checker, CallbackProbe {
     if (this.cbExchange === ex) {
       this.cbExchange = undefined;
       this.startDelayMs = ex.waitMs;
+      this.probeMs = ex.runMs;
     }
   }
 

@@ -15,8 +15,8 @@ export interface ProbesAddon {
   /**
    * The stream engine. `onDone` gets finished probes in batches: per probe its id, four numbers
    * in `info` (errno or 0, stage: 0 connect / 1 send / 2 read, more: 1 for a piece of a long
-   * response that goes on, and the microseconds it queued for the worker before its connect)
-   * and its bytes, data[offs[i], offs[i + 1]).
+   * response that goes on, the microseconds it queued for the worker before its connect, and
+   * the microseconds from its connect to its end) and its bytes, data[offs[i], offs[i + 1]).
    */
   streamOpen(onDone: (ids: Uint32Array, info: Int32Array, offs: Uint32Array, data: Buffer | undefined) => void): unknown;
   /** Queues a probe (started at the next flush): 0, or -errno when an address does not parse. */

@@ -464,15 +464,19 @@ export class CheckPool {
       if (!this.stopped) this.drain(u.slots);
     }
     if (this.stopped) return;
+    let ran: number | undefined;
     if (u.fast) {
       // The probe really started when a worker thread got to it: that wait is lateness too.
-      const wait = (u.checker as Checker & CallbackProbe).startDelayMs;
-      if (wait) this.late[u.lateAt] = (this.late[u.lateAt] as number) + wait;
+      const c = u.checker as Checker & CallbackProbe;
+      if (c.startDelayMs) this.late[u.lateAt] = (this.late[u.lateAt] as number) + c.startDelayMs;
+      ran = c.probeMs;
     }
     this.probes++;
     if (!r.ok) this.failures++;
-    if (this.o.onProbe) this.o.onProbe({ type: u.checker.type, target: u.checker.target, ok: r.ok, reason: r.reason, ms: this.clock.now() - u.startedAt });
-    this.result(u, r, u.startedAt, u.due);
+    const end = this.clock.now();
+    const ms = ran ?? end - u.startedAt;
+    if (this.o.onProbe) this.o.onProbe({ type: u.checker.type, target: u.checker.target, ok: r.ok, reason: r.reason, ms });
+    this.result(u, r, ms, end, u.due);
   }
 
   /** Starts waiting units while slots are free (once: a probe that ends at once does not recurse). */
@@ -490,8 +494,8 @@ export class CheckPool {
     }
   }
 
-  private result(u: Unit, r: ProbeResult, start: number, due: number): void {
-    const end = this.clock.now();
+  /** `ms`: how long the probe took; `end`: now. */
+  private result(u: Unit, r: ProbeResult, ms: number, end: number, due: number): void {
     const s = step(u.timing, u.state, r.ok);
     // The same state as before keeps the old object: nothing new lives until the next probe.
     if (!sameState(u.state, s.state)) u.state = s.state;
@@ -508,8 +512,11 @@ export class CheckPool {
     // keepalived waits the delay after the probe ends (MISC_CHECK: after it started). Counting
     // from when the probe was due rather than when it actually started keeps the pool's own
     // lateness (a busy turn of the event loop, probes started together) from accumulating and
-    // from bunching probes that happened to finish together.
-    const at = s.from === 'start' ? Math.max(end, due + s.delayMs) : due + (end - start) + s.delayMs;
+    // from bunching probes that happened to finish together. For the same reason the duration
+    // is the probe's own when its checker measured it (a worker thread's connect to end), not
+    // when its result reached the pool: probes delivered in one batch would otherwise all move
+    // by the batch's delay, together, and merge with their neighbours into ever larger batches.
+    const at = s.from === 'start' ? Math.max(end, due + s.delayMs) : due + ms + s.delayMs;
     this.queue.push(at, u, u.gen);
     this.arm();
     if (this.policy.version !== this.pushedVersion) this.schedulePush();

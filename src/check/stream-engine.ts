@@ -4,6 +4,8 @@
 // loop turn, not per probe), keeps its deadline in an allocation-free heap on one coarse timer,
 // and hands each finished probe to its sink. A probe past its deadline is cancelled in the
 // worker and its sink told at once; its slot is reused only once the worker has reported it.
+// Deadlines of probes that ended are dropped from the head of the heap as results come in, so
+// the timer wakes for deadlines that can still pass, not every few ms for ones that cannot.
 import { performance } from 'node:perf_hooks';
 import { isLinkLocal6, type ConnectionOptions } from './connect.js';
 import { probesAddon, type ProbesAddon } from './native.js';
@@ -19,10 +21,11 @@ export interface StreamSink {
   data(buf: Buffer, start: number, end: number): void;
   /**
    * The probe ended: errno 0 (connected, for a connect-only probe; the response ended by
-   * EOF or its Content-Length), or the errno of the stage it failed in; with the last bytes, and
-   * how long (ms) it waited for the worker thread before its connect.
+   * EOF or its Content-Length), or the errno of the stage it failed in; with the last bytes, how
+   * long (ms) it waited for the worker thread before its connect, and how long it took from
+   * there (ms, as the worker measured it: no delivery delay in it).
    */
-  end(errno: number, stage: number, buf: Buffer | undefined, start: number, end: number, waitMs: number): void;
+  end(errno: number, stage: number, buf: Buffer | undefined, start: number, end: number, waitMs: number, runMs: number): void;
   /** The deadline passed first; the probe is cancelled. */
   expired(): void;
 }
@@ -103,7 +106,7 @@ export class StreamEngine {
       const sink = this.sinks[slot];
       const start = offs[i] as number;
       const end = offs[i + 1] as number;
-      if (info[4 * i + 2] === 1) {
+      if (info[5 * i + 2] === 1) {
         if (sink && data) sink.data(data, start, end);
         continue;
       }
@@ -112,7 +115,20 @@ export class StreamEngine {
       this.sinks[slot] = undefined;
       this.freeSlots.push(slot);
       if (--this.inFlight === 0) this.timer?.unref();
-      sink?.end(info[4 * i] as number, info[4 * i + 1] as number, data, start, end, (info[4 * i + 3] as number) / 1000);
+      sink?.end(info[5 * i] as number, info[5 * i + 1] as number, data, start, end, (info[5 * i + 3] as number) / 1000, (info[5 * i + 4] as number) / 1000);
+    }
+    this.dropEnded();
+  }
+
+  /** Pops the deadlines of probes that already ended from the head of the heap. */
+  private dropEnded(): void {
+    const h = this.deadlines;
+    if (this.inFlight === 0) return h.clear();
+    for (let item = h.peekItem(); item !== undefined; item = h.peekItem()) {
+      const id = h.peekTag();
+      const slot = id & SLOT_MASK;
+      if (this.ids[slot] === id && this.sinks[slot] === item) return;
+      h.pop();
     }
   }
 
@@ -145,8 +161,8 @@ export class StreamEngine {
       this.scheduleFlush();
       sink.expired();
     }
-    if (this.inFlight === 0) h.clear();
-    else if (h.size > 0) this.arm(h.peekAt());
+    this.dropEnded();
+    if (h.size > 0) this.arm(h.peekAt());
   }
 }
 

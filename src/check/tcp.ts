@@ -21,17 +21,20 @@ export class TcpChecker implements Checker, CallbackProbe {
   private cbId = 0;
   private cbDone: ((r: ProbeResult) => void) | undefined;
   private cbAbort: AbortController | undefined;
-  /** How long the last callback probe queued for the worker thread, ms (CallbackProbe). */
+  /** How long the last callback probe queued for the worker thread, and how long it then took, ms (CallbackProbe). */
   startDelayMs = 0;
+  probeMs: number | undefined;
   /** One sink for every startProbe of this checker, made once. */
   private readonly cbSink: StreamSink = {
     data: () => undefined,
-    end: (errno, _stage, _buf, _s, _e, waitMs) => {
+    end: (errno, _stage, _buf, _s, _e, waitMs, runMs) => {
       this.startDelayMs = waitMs;
+      this.probeMs = runMs;
       this.cbEnd(this.resultOf(errno));
     },
     expired: () => {
       this.startDelayMs = 0;
+      this.probeMs = undefined;
       this.cbEnd(this.timedOut);
     },
   };
@@ -91,6 +94,7 @@ export class TcpChecker implements Checker, CallbackProbe {
   startProbe(deadline: Deadline, done: (r: ProbeResult) => void): void {
     this.cbDone = done;
     this.startDelayMs = 0;
+    this.probeMs = undefined;
     const eng = this.engine();
     if (!eng) {
       const ac = (this.cbAbort = new AbortController());

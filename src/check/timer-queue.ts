@@ -87,6 +87,15 @@ export class TimerHeap<T> {
     return this.n > 0 ? (this.at[0] as number) : Infinity;
   }
 
+  /** Item and tag of the first entry (undefined / 0 when empty). */
+  peekItem(): T | undefined {
+    return this.n > 0 ? this.item[0] : undefined;
+  }
+
+  peekTag(): number {
+    return this.n > 0 ? (this.tag[0] as number) : 0;
+  }
+
   push(at: number, item: T, tag = 0): void {
     const s = this.nextSeq++;
     let i = this.n++;
