@@ -1,5 +1,5 @@
 # lvsd's native shims (plain Node-API, C), built by `make build` with node-gyp: the socket shim
-# (lvsd_net.c) and the health-check probes (lvsd_probes.c: ICMP echo; lvsd_stream.h: TCP_CHECK and
+# (lvsd_net.c) and the health-check probes (lvsd_probes.c: ICMP echo; lvsd_stream*.h: TCP_CHECK and
 # HTTP_GET connects and exchanges on a worker thread).
 {
   "targets": [

@@ -1,9 +1,9 @@
 /*
  * Kernel edge (native): the probes that cost more in JavaScript than on the wire, as a plain
  * Node-API addon: ICMP echo sockets for PING_CHECK, and the stream probes of TCP_CHECK and
- * HTTP_GET (lvsd_stream.h: connect, request, response on a worker thread, results in batches;
- * per probe the system calls keepalived's check_tcp.c / check_http.c make, and no net.Socket,
- * stream or timer objects).
+ * HTTP_GET (lvsd_stream.h, lvsd_stream_js.h: connect, request and response on a worker thread,
+ * results in batches; per probe the system calls keepalived's check_tcp.c / check_http.c make,
+ * and no net.Socket, stream or timer objects).
  *
  * ICMP:
  * Node has no ICMP socket. This opens a Linux "ping socket" (SOCK_DGRAM, IPPROTO_ICMP /
@@ -261,6 +261,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 /* ---------------------------------------------------------------- TCP and HTTP stream probes */
 
 #include "lvsd_stream.h"
+#include "lvsd_stream_js.h"
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   static const struct { const char *name; napi_callback fn; } fns[] = {

@@ -11,16 +11,17 @@
 // checkers with a callback probe (callback-probe.ts) run without a promise or an AbortSignal
 // listener. Objects that live a whole delay_loop (one queue entry per probe) were what the
 // garbage collector copied and promoted, with pauses of 10-30 ms at 10,000 probes a second.
-// The concurrency bound is a counter and a queue of units (a unit runs one probe at a time),
-// not p-limit: p-limit wraps every call in a promise and closures, which is that cost again.
+// The concurrency bound is a counter and a queue of units (pool-slots.ts), not p-limit.
 import { performance } from 'node:perf_hooks';
 import type { ResolvedChecker, ResolvedRealServer, ResolvedVirtualServer } from '../config/resolve-lvs.js';
 import type { VirtualServer } from '../ipvs/types.js';
 import { LvsPolicy, type PolicyAction, type PolicyOptions } from './aggregate.js';
 import { buildChecker, type Built, type FactoryContext } from './factory.js';
 import { hasCallbackProbe, type CallbackProbe } from './callback-probe.js';
-import { firstDelay, initialState, step, type CheckerEvent, type CheckerState, type CheckerTiming } from './policy.js';
+import { firstDelay, initialState, step, type CheckerState, type CheckerTiming } from './policy.js';
 import { virtualServersOf } from './table.js';
+import { Slots } from './pool-slots.js';
+import type { PoolEvent, PoolStats, ProbeDone, VsStatus } from './pool-types.js';
 import { TimerHeap } from './timer-queue.js';
 import { CheckError, fail, type Checker, type ProbeResult } from './types.js';
 
@@ -42,47 +43,7 @@ export interface TableSink {
   setDesired(servers: readonly VirtualServer[]): Promise<unknown>;
 }
 
-export type PoolEvent =
-  /** A policy consequence: a log line, or a notify script to run. */
-  | { kind: 'action'; action: PolicyAction }
-  /** A checker changed state (logged once per change, as keepalived does). */
-  | { kind: 'checker'; type: string; target: string; servers: string[]; event: CheckerEvent; retry: number; result: ProbeResult }
-  /** A failed probe that changed nothing, reported only with log_all_failures. */
-  | { kind: 'failure'; target: string; result: ProbeResult }
-  /** Pushing the desired table failed; the next change retries. */
-  | { kind: 'table-error'; error: Error };
-
-/** One finished probe (metrics: counts and latency by checker type). */
-export interface ProbeDone {
-  type: string;
-  target: string;
-  ok: boolean;
-  reason: string;
-  /** From the probe's start to its result, ms. */
-  ms: number;
-}
-
-/** A real server's state as `lvsd status` shows it. */
-export interface RsStatus {
-  address: string;
-  port: number;
-  alive: boolean;
-  /** Weight in the desired table now (0 when out or inhibited). */
-  weight: number;
-  /** Configured weight. */
-  configured: number;
-  checkers: { type: string; target: string; up: boolean }[];
-}
-
-export interface VsStatus {
-  id: string;
-  quorumUp: boolean;
-  sorryActive: boolean;
-  /** Summed weight of live real servers, and of all configured ones. */
-  liveWeight: number;
-  totalWeight: number;
-  realServers: RsStatus[];
-}
+export type { PoolEvent, PoolStats, ProbeDone, RsStatus, VsStatus } from './pool-types.js';
 
 export type BuildFn = (ck: ResolvedChecker, vs: ResolvedVirtualServer, rs: ResolvedRealServer) => Built;
 
@@ -130,7 +91,7 @@ interface Unit {
   names: string[];
   logAll: boolean;
   /** The concurrency class it runs in (none: FILE_CHECK, which only reads a file). */
-  slots?: Slots;
+  slots?: Slots<Unit>;
   gen: number;
   /** Aborted only at stop; one per unit (a unit runs one probe at a time), not one per probe. */
   abort: AbortController;
@@ -148,39 +109,6 @@ interface Unit {
   stopWatch?: () => void;
 }
 
-/** A concurrency class: slots in use, and the units waiting for one, in order. */
-class Slots {
-  active = 0;
-  private readonly waiting: Unit[] = [];
-  private head = 0;
-  constructor(readonly max: number) {}
-  get pending(): number {
-    return this.waiting.length - this.head;
-  }
-  enqueue(u: Unit): void {
-    this.waiting.push(u);
-  }
-  dequeue(): Unit | undefined {
-    if (this.head >= this.waiting.length) return undefined;
-    const u = this.waiting[this.head] as Unit;
-    this.waiting[this.head++] = undefined as unknown as Unit;
-    if (this.head === this.waiting.length) this.waiting.length = this.head = 0;
-    return u;
-  }
-  clear(): void {
-    this.waiting.length = this.head = 0;
-  }
-}
-
-export interface PoolStats {
-  probes: number;
-  failures: number;
-  inFlight: number;
-  units: number;
-  /** Lateness of probe starts against their schedule, ms, over the last 65,536 probes. */
-  lateness: { p50: number; p99: number; max: number; samples: number };
-}
-
 const LATE_SAMPLES = 65536;
 const MAX_BATCH = 256;
 
@@ -192,8 +120,8 @@ export class CheckPool {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly emit: (e: PoolEvent) => void;
-  private readonly netSlots: Slots;
-  private readonly scriptSlots: Slots;
+  private readonly netSlots: Slots<Unit>;
+  private readonly scriptSlots: Slots<Unit>;
   private draining = false;
   private readonly suspended = new Set<number>();
   private timer: unknown;
@@ -215,8 +143,8 @@ export class CheckPool {
     this.clock = o.clock ?? realClock;
     this.random = o.random ?? Math.random;
     this.emit = o.onEvent ?? (() => undefined);
-    this.netSlots = new Slots(o.concurrency?.net ?? 4096);
-    this.scriptSlots = new Slots(o.concurrency?.script ?? 64);
+    this.netSlots = new Slots<Unit>(o.concurrency?.net ?? 4096);
+    this.scriptSlots = new Slots<Unit>(o.concurrency?.script ?? 64);
     for (const v of o.suspended ?? []) this.suspended.add(v);
     const build = o.build ?? ((ck, vs, rs) => buildChecker(ck, vs, rs, o.context));
     const byKey = new Map<string, Unit>();
@@ -480,7 +408,7 @@ export class CheckPool {
   }
 
   /** Starts waiting units while slots are free (once: a probe that ends at once does not recurse). */
-  private drain(slots: Slots): void {
+  private drain(slots: Slots<Unit>): void {
     if (this.draining) return;
     this.draining = true;
     try {

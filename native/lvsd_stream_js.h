@@ -1,0 +1,277 @@
+/*
+ * Kernel edge (native), included by lvsd_probes.c after lvsd_stream.h: the Node-API side of the
+ * stream probes. streamOpen starts the worker thread; streamSubmit / streamCancel queue work
+ * for it and streamFlush wakes it (one eventfd write per batch); finished probes come back
+ * through one uv_async to the callback given to streamOpen, in batches. Runs on the main thread.
+ */
+
+/* Main thread: hands the finished probes to JavaScript, at most STREAM_MAX_BATCH per call. */
+static void stream_deliver(uv_async_t *a) {
+  sengine *e = a->data;
+  if (e->closed) return;
+  pthread_mutex_lock(&e->mu);
+  sdone *h = e->done_head, *last = NULL;
+  size_t n = 0, bytes = 0;
+  for (sdone *d = h; d && n < STREAM_MAX_BATCH; d = d->next) last = d, n++, bytes += d->len;
+  if (last) {
+    e->done_head = last->next;
+    if (!e->done_head) e->done_tail = NULL;
+    last->next = NULL;
+  }
+  int again = e->done_head != NULL;
+  pthread_mutex_unlock(&e->mu);
+  if (again) uv_async_send(&e->async); /* the rest after timers and other I/O have run */
+  if (!n) return;
+  napi_env env = e->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value ab1, ab2, ab3, ids, info, offs, data, cb, global, result;
+  uint32_t *pid, *poff;
+  int32_t *pinfo;
+  char *pdata = NULL;
+  napi_create_arraybuffer(env, n * 4, (void **)&pid, &ab1);
+  napi_create_arraybuffer(env, n * 20, (void **)&pinfo, &ab2);
+  napi_create_arraybuffer(env, (n + 1) * 4, (void **)&poff, &ab3);
+  napi_create_typedarray(env, napi_uint32_array, n, ab1, 0, &ids);
+  napi_create_typedarray(env, napi_int32_array, n * 5, ab2, 0, &info);
+  napi_create_typedarray(env, napi_uint32_array, n + 1, ab3, 0, &offs);
+  if (bytes) napi_create_buffer(env, bytes, (void **)&pdata, &data);
+  else napi_get_undefined(env, &data);
+  size_t i = 0, off = 0;
+  for (sdone *d = h; d; i++) {
+    sdone *x = d->next;
+    pid[i] = d->id;
+    pinfo[5 * i] = d->err;
+    pinfo[5 * i + 1] = d->stage;
+    pinfo[5 * i + 2] = d->more;
+    pinfo[5 * i + 3] = d->wait_us;
+    pinfo[5 * i + 4] = d->run_us;
+    poff[i] = (uint32_t)off;
+    if (d->len) memcpy(pdata + off, d->data, d->len);
+    off += d->len;
+    free(d->data);
+    free(d);
+    d = x;
+  }
+  poff[n] = (uint32_t)off;
+  napi_get_reference_value(env, e->cb, &cb);
+  napi_get_global(env, &global);
+  napi_value argv[4] = {ids, info, offs, data};
+  if (napi_make_callback(env, NULL, global, cb, 4, argv, &result) != napi_ok) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value ex;
+      napi_get_and_clear_last_exception(env, &ex);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/* streamOpen(onDone(ids: Uint32Array, info: Int32Array, offs: Uint32Array, data?: Buffer)) -> handle */
+static napi_value js_stream_open(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sengine *e = calloc(1, sizeof(*e));
+  if (!e) {
+    napi_throw_error(env, "LVSD_STREAM", "out of memory");
+    return NULL;
+  }
+  e->ep = epoll_create1(EPOLL_CLOEXEC);
+  e->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+  if (e->ep < 0 || e->evfd < 0 || epoll_ctl(e->ep, EPOLL_CTL_ADD, e->evfd, &ev) < 0) {
+    char msg[128];
+    snprintf(msg, sizeof(msg), "stream probes: %s", strerror(errno));
+    if (e->ep >= 0) close(e->ep);
+    if (e->evfd >= 0) close(e->evfd);
+    free(e);
+    napi_throw_error(env, "LVSD_STREAM", msg);
+    return NULL;
+  }
+  pthread_mutex_init(&e->mu, NULL);
+  e->env = env;
+  CHECK(napi_create_reference(env, argv[0], 1, &e->cb));
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  uv_async_init(loop, &e->async, stream_deliver);
+  e->async.data = e;
+  uv_unref((uv_handle_t *)&e->async); /* probes in flight hold their deadline timers */
+  int rc = pthread_create(&e->th, NULL, stream_worker, e);
+  if (rc) {
+    napi_throw_error(env, "LVSD_STREAM", strerror(rc));
+    return NULL;
+  }
+  napi_value h;
+  CHECK(napi_create_external(env, e, NULL, NULL, &h));
+  return h;
+}
+
+static sengine *stream_unwrap(napi_env env, napi_value v) {
+  void *p = NULL;
+  if (napi_get_value_external(env, v, &p) != napi_ok || !p) {
+    napi_throw_type_error(env, NULL, "not a stream engine");
+    return NULL;
+  }
+  return p;
+}
+
+/*
+ * streamSubmit(handle, id, to, port, from, fromPort, ifname, request?: Buffer) -> 0 or -errno
+ * (an address that does not parse). Queued, not started: streamFlush wakes the worker.
+ */
+static napi_value js_stream_submit(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sengine *e = stream_unwrap(env, argv[0]);
+  if (!e) return NULL;
+  uint32_t id, port, sport;
+  char to[INET6_ADDRSTRLEN + 1], from[INET6_ADDRSTRLEN + 1], ifname[IF_NAMESIZE + 1];
+  size_t l;
+  CHECK(napi_get_value_uint32(env, argv[1], &id));
+  CHECK(napi_get_value_string_utf8(env, argv[2], to, sizeof(to), &l));
+  CHECK(napi_get_value_uint32(env, argv[3], &port));
+  CHECK(napi_get_value_string_utf8(env, argv[4], from, sizeof(from), &l));
+  CHECK(napi_get_value_uint32(env, argv[5], &sport));
+  CHECK(napi_get_value_string_utf8(env, argv[6], ifname, sizeof(ifname), &l));
+  napi_value rv;
+  int family = strchr(to, ':') ? 6 : 4;
+  sreq *r = calloc(1, sizeof(*r));
+  if (!r) {
+    napi_create_int32(env, -ENOMEM, &rv);
+    return rv;
+  }
+  r->fd = -1;
+  r->id = id;
+  r->first_chunk = 1;
+  int rc = e->closed ? -EBADF : 0;
+  if (!rc && parse_addr(family, to, &r->dst, &r->dl) < 0) rc = -EINVAL;
+  unsigned scope = ifname[0] ? if_nametoindex(ifname) : 0;
+  if (!rc) {
+    if (family == 4) ((struct sockaddr_in *)&r->dst)->sin_port = htons((uint16_t)port);
+    else {
+      ((struct sockaddr_in6 *)&r->dst)->sin6_port = htons((uint16_t)port);
+      ((struct sockaddr_in6 *)&r->dst)->sin6_scope_id = scope;
+    }
+  }
+  if (!rc && (from[0] || sport)) {
+    if (parse_addr(family, from[0] ? from : (family == 6 ? "::" : "0.0.0.0"), &r->src, &r->sl) < 0) rc = -EINVAL;
+    else if (family == 4) ((struct sockaddr_in *)&r->src)->sin_port = htons((uint16_t)sport);
+    else {
+      ((struct sockaddr_in6 *)&r->src)->sin6_port = htons((uint16_t)sport);
+      ((struct sockaddr_in6 *)&r->src)->sin6_scope_id = scope;
+    }
+    r->bind_src = 1;
+    r->reuse = sport != 0;
+  }
+  bool has_req = false;
+  if (!rc && argc > 7) CHECK(napi_is_buffer(env, argv[7], &has_req));
+  if (!rc && has_req) {
+    void *data;
+    size_t dl;
+    CHECK(napi_get_buffer_info(env, argv[7], &data, &dl));
+    r->out = malloc(dl ? dl : 1);
+    if (!r->out) rc = -ENOMEM;
+    else {
+      memcpy(r->out, data, dl);
+      r->out_len = dl;
+    }
+  }
+  if (rc) {
+    free(r->out);
+    free(r);
+    napi_create_int32(env, rc, &rv);
+    return rv;
+  }
+  pthread_mutex_lock(&e->mu);
+  if (e->in_tail) e->in_tail->next = r;
+  else e->in_head = r;
+  e->in_tail = r;
+  if (!e->unstamped) e->unstamped = r;
+  pthread_mutex_unlock(&e->mu);
+  napi_create_int32(env, 0, &rv);
+  return rv;
+}
+
+/* streamCancel(handle, id): queued like a submit; the probe is reported with ECANCELED. */
+static napi_value js_stream_cancel(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sengine *e = stream_unwrap(env, argv[0]);
+  if (!e) return NULL;
+  uint32_t id;
+  CHECK(napi_get_value_uint32(env, argv[1], &id));
+  pthread_mutex_lock(&e->mu);
+  if (e->ncancel == e->capcancel) {
+    size_t nc = e->capcancel ? e->capcancel * 2 : 64;
+    uint32_t *p = realloc(e->cancels, nc * sizeof(*p));
+    if (!p) {
+      pthread_mutex_unlock(&e->mu);
+      napi_throw_error(env, "LVSD_STREAM", "out of memory");
+      return NULL;
+    }
+    e->cancels = p;
+    e->capcancel = nc;
+  }
+  e->cancels[e->ncancel++] = id;
+  pthread_mutex_unlock(&e->mu);
+  return NULL;
+}
+
+/* streamFlush(handle): wakes the worker for what was queued since the last flush. */
+static napi_value js_stream_flush(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sengine *e = stream_unwrap(env, argv[0]);
+  if (!e) return NULL;
+  int64_t now = mono_ns(); /* one clock read per flush, not per probe */
+  pthread_mutex_lock(&e->mu);
+  for (sreq *r = e->unstamped; r; r = r->next) r->flush_ns = now;
+  e->unstamped = NULL;
+  pthread_mutex_unlock(&e->mu);
+  uint64_t one = 1;
+  ssize_t w = write(e->evfd, &one, sizeof(one));
+  (void)w;
+  return NULL;
+}
+
+static void stream_closed(uv_handle_t *h) {
+  sengine *e = h->data;
+  free(e);
+}
+
+/* streamClose(handle): cancels everything, stops the worker, frees the engine. */
+static napi_value js_stream_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  sengine *e = stream_unwrap(env, argv[0]);
+  if (!e || e->closed) return NULL;
+  pthread_mutex_lock(&e->mu);
+  e->stopping = 1;
+  pthread_mutex_unlock(&e->mu);
+  uint64_t one = 1;
+  ssize_t w = write(e->evfd, &one, sizeof(one));
+  (void)w;
+  pthread_join(e->th, NULL);
+  e->closed = 1;
+  close(e->ep);
+  close(e->evfd);
+  for (sdone *d = e->done_head; d;) {
+    sdone *x = d->next;
+    free(d->data);
+    free(d);
+    d = x;
+  }
+  e->done_head = e->done_tail = NULL;
+  free(e->by_slot);
+  free(e->cancels);
+  pthread_mutex_destroy(&e->mu);
+  napi_delete_reference(env, e->cb);
+  uv_close((uv_handle_t *)&e->async, stream_closed);
+  return NULL;
+}
