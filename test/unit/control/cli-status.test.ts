@@ -134,7 +134,7 @@ test('lvsd status: usage, help, and the command list', async () => {
   const help = await lvsd(['status', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.out, /^usage: lvsd status \[--json\] \[--socket PATH\]/);
-  assert.match(help.out, /--socket PATH +control socket \(default: \/run\/lvsd\/lvsd\.sock\)/);
+  assert.match(help.out, /--socket PATH +control socket \(default: \/run\/lvsd\/lvsd\.sock; in a named network namespace NS, lvsd\.NS\.sock\)/);
   const bad = await lvsd(['status', '--bogus']);
   assert.equal(bad.code, 64);
   assert.match(bad.err, /unknown option --bogus/);
