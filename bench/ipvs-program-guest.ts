@@ -8,7 +8,7 @@
 // and scans it on every add, so a phase that followed a large flush in the same namespace would
 // pay for its predecessor. `--breakdown` adds where lvsd's start goes (bench/ipvs-start-breakdown.ts).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openIpvs, type IpvsClient } from '../src/ipvs/client.js';
@@ -226,10 +226,14 @@ async function daemon(kind: DaemonKind, conf: string, n: number, d: number, extr
     if (!extra.includes('--control-socket')) flags.push('--control-socket', 'off');
     argv = [process.execPath, BUNDLE, 'run', '--check-only', '-f', conf, ...flags];
   }
-  let stderr = '';
+  // Its standard error goes to a file (tmpfs), read only when something failed: a pipe would make
+  // this poller wake up for the configuration's warnings while keepalived writes nothing.
+  const errFile = join(mkdtempSync('/tmp/lvsd-bench-err-'), 'stderr');
+  const errFd = openSync(errFile, 'w');
+  const stderrTail = (): string => readFileSync(errFile, 'utf8').slice(-4000);
   const t0 = performance.now();
-  const p = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-  p.stderr.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
+  const p = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', errFd], detached: true });
+  closeSync(errFd);
   let exit: number | null | undefined;
   const exited = new Promise<void>((res) => p.on('exit', (code, sig) => ((exit = code ?? (sig ? -1 : null)), res())));
   const last = key(n - 1);
@@ -245,7 +249,7 @@ async function daemon(kind: DaemonKind, conf: string, n: number, d: number, extr
   await waitUntil(async () => (done = await complete()) || exit !== undefined, 600_000);
   const program = performance.now() - t0;
   const cpu = groupCpuMs(p.pid as number); // 0 once the process is gone
-  if (!done) throw new Error(`${kind} did not program the table (exit ${String(exit)}): ${JSON.stringify(count())}\n${stderr}`);
+  if (!done) throw new Error(`${kind} did not program the table (exit ${String(exit)}): ${JSON.stringify(count())}\n${stderrTail()}`);
   // A daemon stays up once its table is in place; one that exits by itself within half a second
   // (lvsd run with nothing left holding its event loop) is reported as such, its stop not timed.
   await waitUntil(async () => exit !== undefined, 500);
@@ -263,7 +267,7 @@ async function daemon(kind: DaemonKind, conf: string, n: number, d: number, extr
   } catch {
     /* group gone */
   }
-  if (kind === 'lvsd' && exit !== 0) throw new Error(`lvsd run exited ${String(exit)}\n${stderr}`);
+  if (kind === 'lvsd' && exit !== 0) throw new Error(`lvsd run exited ${String(exit)}\n${stderrTail()}`);
   return { program, cpu, stop, selfExit, exit: exit ?? null, left: count() };
 }
 

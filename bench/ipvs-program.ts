@@ -44,7 +44,11 @@ interface Row {
 }
 
 const ms = (x: number): string => `${(x / 1000).toFixed(2)} s`;
-const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const med = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[h] as number) : ((s[h - 1] as number) + (s[h] as number)) / 2;
+};
 /** `median [min-max]` in seconds (the range only with more than one run). */
 const rng = (xs: number[]): string => (xs.length > 1 ? `${ms(med(xs))} [${(Math.min(...xs) / 1000).toFixed(2)}-${(Math.max(...xs) / 1000).toFixed(2)}]` : ms(xs[0] as number));
 const left = (l: { services: number; dests: number }): string => `${l.services}/${l.dests}`;
