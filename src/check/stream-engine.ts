@@ -32,6 +32,8 @@ export interface StreamSink {
 
 /** Deadlines fire on a grid this coarse: probes ending together share one timer wake-up. */
 const DEADLINE_GRID_MS = 5;
+/** Probes ended by their deadline per timer wake-up; more wait for the next turn of the loop. */
+const MAX_EXPIRED = 256;
 const SLOT_BITS = 20;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
 
@@ -149,7 +151,8 @@ export class StreamEngine {
     this.timerAt = Infinity;
     const now = performance.now();
     const h = this.deadlines;
-    while (h.peekAt() <= now) {
+    let n = 0;
+    while (h.peekAt() <= now && n < MAX_EXPIRED) {
       h.pop();
       const id = h.poppedTag;
       const slot = id & SLOT_MASK;
@@ -159,6 +162,7 @@ export class StreamEngine {
       this.sinks[slot] = undefined;
       this.a.streamCancel(this.handle, id);
       this.scheduleFlush();
+      n++;
       sink.expired();
     }
     this.dropEnded();
