@@ -107,6 +107,8 @@ test('notify_fifo and lvs_notify_fifo: real readers get exactly the keepalived l
     vrrp.emit('vrrp.stopped', { instances: ['VI_1'], durationMs: 3 });
     const s = n.stats();
     assert.deepEqual(s.fifos.map((f) => [f.path, f.written, f.dropped, f.errors]), [[all, 8, 0, 0], [lvsOnly, 2, 0, 0]]);
+    // Both readers have the FIFOs open (they read every line) before close unlinks them.
+    assert.ok(await waitFor(() => readers[0]!.stdout.length >= 8 && readers[1]!.stdout.length >= 2, 10_000), 'the readers got the lines');
     await n.close();
     assert.ok(!existsSync(all) && !existsSync(lvsOnly), 'FIFOs lvsd created are unlinked at close');
     // lvsd was the only writer: closing gives the readers end of file.
