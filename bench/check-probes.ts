@@ -192,7 +192,10 @@ class Listener {
   static async start(kind: Kind): Promise<Listener> {
     const c = flag('node-listener') ? undefined : buildCListener();
     const argv = c ? [c, kind, String(LISTEN_PORT), '1000'] : [process.execPath, fileURLToPath(import.meta.url), '--role', 'listener', '--kind', kind];
-    const p = spawn(argv[0] as string, argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    // Its own session (and so its own scheduler autogroup): the listener stands for servers on
+    // other machines, and its CPU use should not count against the checker's share, nor the
+    // checker's threads' priorities against it.
+    const p = spawn(argv[0] as string, argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
     const lines = createInterface({ input: p.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
     const l = new Listener(p, lines);
     await l.next();

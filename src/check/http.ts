@@ -10,9 +10,10 @@
 // pipelining, redirects, fetch) applies, and its cost per request was the check's cost: a
 // Client, a request and response stream, llhttp in WebAssembly, promises, and an Error with a
 // stack for every request ended by a timer (its connect timeout and AbortSignal do not bound a
-// connect in progress, so every deadline had to destroy the client). Measured at 10,000
-// servers, HTTP_GET over undici cost 1.3-1.9x keepalived's CPU per probe; keepalived's
-// exchange (RFC 9112 §6.3 framing, status, MD5, regex) is what http-codec.ts implements.
+// connect in progress, so every deadline had to destroy the client). In the checker benchmark
+// (10,000 servers, UML, one CPU) HTTP_GET over undici cost up to 1.9x keepalived's CPU per
+// probe and about 3x what this exchange costs. keepalived's exchange (RFC 9112 §6.3 framing,
+// status, MD5, regex) is what http-codec.ts implements.
 import { createHash, type Hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP, type Socket } from 'node:net';
