@@ -147,6 +147,9 @@ export class Daemon {
       this.logger.flush();
       return EXIT.RUNTIME;
     }
+    // The daemon runs until it is told to stop, even with nothing else holding the event loop
+    // (no VRRP socket, no checker, no listener): a referenced timer until run() returns.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     const closeServices = async (): Promise<void> => {
       for (const x of services.reverse()) await Promise.resolve(x.close()).catch(() => undefined);
     };
@@ -175,6 +178,7 @@ export class Daemon {
       await closeServices();
       return code2;
     } finally {
+      clearInterval(keepAlive);
       this.ports?.close();
       this.kernel?.close();
       this.logger.flush();

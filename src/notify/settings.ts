@@ -154,9 +154,9 @@ export function resolveSmtp(model: ConfigModel, host: HostFacts): SmtpSettings |
   };
 }
 
-function vsInfo(vs: ResolvedVirtualServer, m: ConfigModel): VsInfo {
+function vsInfo(vs: ResolvedVirtualServer, byId: ReadonlyMap<string, ConfigModel['virtual_servers'][number]>): VsInfo {
   // FMT_VS / FMT_RS use the protocol as configured (keepalived's service_type: 0 = "none" when unset).
-  const src = m.virtual_servers.find((x) => vsId(x) === vs.id);
+  const src = byId.get(vs.id);
   const proto = src && !('fwmark' in src) ? src.protocol : undefined;
   return {
     id: vs.id,
@@ -197,7 +197,7 @@ export function notifySettings(model: ConfigModel, host: HostFacts, vrrp: Resolv
     noCheckerEmails: g.no_checker_emails === true,
     instances,
     groups,
-    vss: lvs.virtual_servers.map((vs) => vsInfo(vs, model)),
+    vss: ((byId) => lvs.virtual_servers.map((vs) => vsInfo(vs, byId)))(new Map(model.virtual_servers.map((x) => [vsId(x), x] as const).reverse())),
     defaults: { instance: vrrpDefault, group: vrrpDefault, vs: checker ?? false, rs: checker ?? true },
     notes,
   };

@@ -2,7 +2,9 @@
 // and what --help says.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseListen, run } from '../../../src/cli/commands/run.js';
@@ -68,4 +70,21 @@ test('lvsd run --help names the modes, the signals and the exit codes', () => {
   assert.match(run.usage, /2 configuration errors/);
   assert.ok(run.flags.some((f) => f.name === 'vrrp-only'));
   assert.ok(run.flags.some((f) => f.name === 'check-only'));
+});
+
+test('lvsd run with nothing holding the event loop (no VRRP, no checker, no listener) runs until SIGTERM', { skip: existsSync('/proc/net/ip_vs') ? 'this kernel has IPVS: the daemon would program it' : undefined }, async () => {
+  const vs = 'virtual_server 10.0.0.100 80 {\n  lvs_sched rr\n  lvs_method DR\n  protocol TCP\n  real_server 10.0.0.11 80 {\n  }\n}\n';
+  await withFile(vs, async (f) => {
+    const main = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
+    const p = spawn(process.execPath, [main, 'run', '-f', f, '--metrics-listen', 'off', '--control-socket', 'off'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (c: Buffer) => (out += String(c)));
+    p.stderr.on('data', (c: Buffer) => (out += String(c)));
+    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+    const early = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 2500))]);
+    assert.equal(early, false, `lvsd run exited by itself:\n${out}`);
+    assert.match(out, /"event":"lvsd.ready"/);
+    p.kill('SIGTERM');
+    assert.equal(await exited, 0, out);
+  });
 });
