@@ -15,6 +15,9 @@
  * took from its connect to its end (microseconds): the lateness the pool measures would otherwise
  * stop at the hand-over, and a probe's duration would include the batch it was delivered in.
  *
+ * The engine can run up to STREAM_MAX_WORKERS such threads (a probe goes to the worker of its
+ * slot); JavaScript chooses how many (stream-engine.ts: one unless told).
+ *
  * Ids come from JavaScript and are unique among the probes in flight (a slot and a
  * generation); every submitted probe is reported exactly once as final (more = 0), a cancelled
  * one with ECANCELED. A response longer than STREAM_CHUNK is delivered in pieces (more = 1).
@@ -77,11 +80,21 @@ typedef struct {
   sreq **by_slot; /* worker thread only */
   int64_t now_ns; /* worker thread only: its clock, read once per wake-up and per 16 connects */
   size_t nslot;
+  uv_async_t *async; /* the group's: wakes the main thread */
+  int dirty;         /* main thread only: queued since the last flush */
+  int th_started;
+} sengine;
+
+/* The workers of one engine (a probe goes to the worker of its slot), and the way back. */
+#define STREAM_MAX_WORKERS 4
+typedef struct {
+  int n;
+  sengine *w[STREAM_MAX_WORKERS];
   uv_async_t async;
   napi_env env;
   napi_ref cb;
   int closed;
-} sengine;
+} sgroup;
 
 #define SLOT_OF(id) ((id) & 0xfffffu)
 
@@ -332,7 +345,7 @@ static void *stream_worker(void *arg) {
       else e->done_head = dh;
       e->done_tail = dt;
       pthread_mutex_unlock(&e->mu);
-      uv_async_send(&e->async);
+      uv_async_send(e->async);
     }
   }
   return NULL;

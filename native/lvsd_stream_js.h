@@ -1,28 +1,42 @@
 /*
  * Kernel edge (native), included by lvsd_probes.c after lvsd_stream.h: the Node-API side of the
- * stream probes. streamOpen starts the worker thread; streamSubmit / streamCancel queue work
- * for it and streamFlush wakes it (one eventfd write per batch); finished probes come back
- * through one uv_async to the callback given to streamOpen, in batches. Runs on the main thread.
+ * stream probes. streamOpen starts the worker threads; streamSubmit / streamCancel queue work
+ * for them and streamFlush wakes them (one eventfd write per worker and batch); finished probes
+ * come back through one uv_async to the callback given to streamOpen, in batches. Runs on the
+ * main thread.
  */
 
-/* Main thread: hands the finished probes to JavaScript, at most STREAM_MAX_BATCH per call. */
-static void stream_deliver(uv_async_t *a) {
-  sengine *e = a->data;
-  if (e->closed) return;
+/* Takes up to `max` finished probes from a worker's list; returns how many, adds their bytes. */
+static size_t take_done(sengine *e, size_t max, sdone **head, sdone **tail, size_t *bytes, int *more) {
+  if (!max) return 0;
   pthread_mutex_lock(&e->mu);
   sdone *h = e->done_head, *last = NULL;
-  size_t n = 0, bytes = 0;
-  for (sdone *d = h; d && n < STREAM_MAX_BATCH; d = d->next) last = d, n++, bytes += d->len;
+  size_t n = 0;
+  for (sdone *d = h; d && n < max; d = d->next) last = d, n++, *bytes += d->len;
   if (last) {
     e->done_head = last->next;
     if (!e->done_head) e->done_tail = NULL;
     last->next = NULL;
+    if (*tail) (*tail)->next = h;
+    else *head = h;
+    *tail = last;
   }
-  int again = e->done_head != NULL;
+  if (e->done_head) *more = 1;
   pthread_mutex_unlock(&e->mu);
-  if (again) uv_async_send(&e->async); /* the rest after timers and other I/O have run */
+  return n;
+}
+
+/* Main thread: hands the finished probes to JavaScript, at most STREAM_MAX_BATCH per call. */
+static void stream_deliver(uv_async_t *a) {
+  sgroup *g = a->data;
+  if (g->closed) return;
+  sdone *h = NULL, *t = NULL;
+  size_t n = 0, bytes = 0;
+  int again = 0;
+  for (int k = 0; k < g->n; k++) n += take_done(g->w[k], STREAM_MAX_BATCH - n, &h, &t, &bytes, &again);
+  if (again) uv_async_send(&g->async); /* the rest after timers and other I/O have run */
   if (!n) return;
-  napi_env env = e->env;
+  napi_env env = g->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value ab1, ab2, ab3, ids, info, offs, data, cb, global, result;
@@ -54,7 +68,7 @@ static void stream_deliver(uv_async_t *a) {
     d = x;
   }
   poff[n] = (uint32_t)off;
-  napi_get_reference_value(env, e->cb, &cb);
+  napi_get_reference_value(env, g->cb, &cb);
   napi_get_global(env, &global);
   napi_value argv[4] = {ids, info, offs, data};
   if (napi_make_callback(env, NULL, global, cb, 4, argv, &result) != napi_ok) {
@@ -68,47 +82,108 @@ static void stream_deliver(uv_async_t *a) {
   napi_close_handle_scope(env, scope);
 }
 
-/* streamOpen(onDone(ids: Uint32Array, info: Int32Array, offs: Uint32Array, data?: Buffer)) -> handle */
-static napi_value js_stream_open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+/* Stops a worker thread and frees it, with whatever it still held. */
+static void worker_free(sengine *e) {
+  if (e->th_started) {
+    pthread_mutex_lock(&e->mu);
+    e->stopping = 1;
+    pthread_mutex_unlock(&e->mu);
+    uint64_t one = 1;
+    ssize_t w = write(e->evfd, &one, sizeof(one));
+    (void)w;
+    pthread_join(e->th, NULL);
+  }
+  if (e->ep >= 0) close(e->ep);
+  if (e->evfd >= 0) close(e->evfd);
+  for (sdone *d = e->done_head; d;) {
+    sdone *x = d->next;
+    free(d->data);
+    free(d);
+    d = x;
+  }
+  for (sreq *r = e->in_head; r;) {
+    sreq *x = r->next;
+    free(r->out);
+    free(r);
+    r = x;
+  }
+  free(e->by_slot);
+  free(e->cancels);
+  pthread_mutex_destroy(&e->mu);
+  free(e);
+}
+
+static sengine *worker_new(uv_async_t *async, char *err, size_t errlen) {
   sengine *e = calloc(1, sizeof(*e));
   if (!e) {
-    napi_throw_error(env, "LVSD_STREAM", "out of memory");
+    snprintf(err, errlen, "out of memory");
     return NULL;
   }
+  pthread_mutex_init(&e->mu, NULL);
+  e->async = async;
   e->ep = epoll_create1(EPOLL_CLOEXEC);
   e->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
   if (e->ep < 0 || e->evfd < 0 || epoll_ctl(e->ep, EPOLL_CTL_ADD, e->evfd, &ev) < 0) {
-    char msg[128];
-    snprintf(msg, sizeof(msg), "stream probes: %s", strerror(errno));
-    if (e->ep >= 0) close(e->ep);
-    if (e->evfd >= 0) close(e->evfd);
-    free(e);
-    napi_throw_error(env, "LVSD_STREAM", msg);
+    snprintf(err, errlen, "stream probes: %s", strerror(errno));
+    worker_free(e);
     return NULL;
   }
-  pthread_mutex_init(&e->mu, NULL);
-  e->env = env;
-  CHECK(napi_create_reference(env, argv[0], 1, &e->cb));
-  uv_loop_t *loop;
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  uv_async_init(loop, &e->async, stream_deliver);
-  e->async.data = e;
-  uv_unref((uv_handle_t *)&e->async); /* probes in flight hold their deadline timers */
   int rc = pthread_create(&e->th, NULL, stream_worker, e);
   if (rc) {
-    napi_throw_error(env, "LVSD_STREAM", strerror(rc));
+    snprintf(err, errlen, "stream probes: %s", strerror(rc));
+    worker_free(e);
     return NULL;
   }
+  e->th_started = 1;
+  return e;
+}
+
+static void stream_closed(uv_handle_t *h) {
+  free(h->data);
+}
+
+/*
+ * streamOpen(onDone(ids: Uint32Array, info: Int32Array, offs: Uint32Array, data?: Buffer),
+ * workers = 1) -> handle
+ */
+static napi_value js_stream_open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t workers = 1;
+  if (argc > 1) napi_get_value_int32(env, argv[1], &workers);
+  if (workers < 1) workers = 1;
+  if (workers > STREAM_MAX_WORKERS) workers = STREAM_MAX_WORKERS;
+  sgroup *g = calloc(1, sizeof(*g));
+  if (!g) {
+    napi_throw_error(env, "LVSD_STREAM", "out of memory");
+    return NULL;
+  }
+  g->env = env;
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  uv_async_init(loop, &g->async, stream_deliver);
+  g->async.data = g;
+  uv_unref((uv_handle_t *)&g->async); /* probes in flight hold their deadline timers */
+  char err[160];
+  for (int k = 0; k < workers; k++) {
+    if (!(g->w[k] = worker_new(&g->async, err, sizeof(err)))) {
+      for (int j = 0; j < k; j++) worker_free(g->w[j]);
+      g->closed = 1;
+      uv_close((uv_handle_t *)&g->async, stream_closed);
+      napi_throw_error(env, "LVSD_STREAM", err);
+      return NULL;
+    }
+    g->n++;
+  }
+  CHECK(napi_create_reference(env, argv[0], 1, &g->cb));
   napi_value h;
-  CHECK(napi_create_external(env, e, NULL, NULL, &h));
+  CHECK(napi_create_external(env, g, NULL, NULL, &h));
   return h;
 }
 
-static sengine *stream_unwrap(napi_env env, napi_value v) {
+static sgroup *stream_unwrap(napi_env env, napi_value v) {
   void *p = NULL;
   if (napi_get_value_external(env, v, &p) != napi_ok || !p) {
     napi_throw_type_error(env, NULL, "not a stream engine");
@@ -119,14 +194,15 @@ static sengine *stream_unwrap(napi_env env, napi_value v) {
 
 /*
  * streamSubmit(handle, id, to, port, from, fromPort, ifname, request?: Buffer) -> 0 or -errno
- * (an address that does not parse). Queued, not started: streamFlush wakes the worker.
+ * (an address that does not parse). Queued for the worker of the id's slot, not started:
+ * streamFlush wakes it.
  */
 static napi_value js_stream_submit(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  sengine *e = stream_unwrap(env, argv[0]);
-  if (!e) return NULL;
+  sgroup *g = stream_unwrap(env, argv[0]);
+  if (!g) return NULL;
   uint32_t id, port, sport;
   char to[INET6_ADDRSTRLEN + 1], from[INET6_ADDRSTRLEN + 1], ifname[IF_NAMESIZE + 1];
   size_t l;
@@ -146,7 +222,7 @@ static napi_value js_stream_submit(napi_env env, napi_callback_info info) {
   r->fd = -1;
   r->id = id;
   r->first_chunk = 1;
-  int rc = e->closed ? -EBADF : 0;
+  int rc = g->closed ? -EBADF : 0;
   if (!rc && parse_addr(family, to, &r->dst, &r->dl) < 0) rc = -EINVAL;
   unsigned scope = ifname[0] ? if_nametoindex(ifname) : 0;
   if (!rc) {
@@ -185,12 +261,14 @@ static napi_value js_stream_submit(napi_env env, napi_callback_info info) {
     napi_create_int32(env, rc, &rv);
     return rv;
   }
+  sengine *e = g->w[SLOT_OF(id) % (uint32_t)g->n];
   pthread_mutex_lock(&e->mu);
   if (e->in_tail) e->in_tail->next = r;
   else e->in_head = r;
   e->in_tail = r;
   if (!e->unstamped) e->unstamped = r;
   pthread_mutex_unlock(&e->mu);
+  e->dirty = 1;
   napi_create_int32(env, 0, &rv);
   return rv;
 }
@@ -200,10 +278,11 @@ static napi_value js_stream_cancel(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  sengine *e = stream_unwrap(env, argv[0]);
-  if (!e) return NULL;
+  sgroup *g = stream_unwrap(env, argv[0]);
+  if (!g || g->closed) return NULL;
   uint32_t id;
   CHECK(napi_get_value_uint32(env, argv[1], &id));
+  sengine *e = g->w[SLOT_OF(id) % (uint32_t)g->n];
   pthread_mutex_lock(&e->mu);
   if (e->ncancel == e->capcancel) {
     size_t nc = e->capcancel ? e->capcancel * 2 : 64;
@@ -218,60 +297,43 @@ static napi_value js_stream_cancel(napi_env env, napi_callback_info info) {
   }
   e->cancels[e->ncancel++] = id;
   pthread_mutex_unlock(&e->mu);
+  e->dirty = 1;
   return NULL;
 }
 
-/* streamFlush(handle): wakes the worker for what was queued since the last flush. */
+/* streamFlush(handle): wakes each worker that got work since the last flush. */
 static napi_value js_stream_flush(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  sengine *e = stream_unwrap(env, argv[0]);
-  if (!e) return NULL;
+  sgroup *g = stream_unwrap(env, argv[0]);
+  if (!g || g->closed) return NULL;
   int64_t now = mono_ns(); /* one clock read per flush, not per probe */
-  pthread_mutex_lock(&e->mu);
-  for (sreq *r = e->unstamped; r; r = r->next) r->flush_ns = now;
-  e->unstamped = NULL;
-  pthread_mutex_unlock(&e->mu);
-  uint64_t one = 1;
-  ssize_t w = write(e->evfd, &one, sizeof(one));
-  (void)w;
+  for (int k = 0; k < g->n; k++) {
+    sengine *e = g->w[k];
+    if (!e->dirty) continue;
+    e->dirty = 0;
+    pthread_mutex_lock(&e->mu);
+    for (sreq *r = e->unstamped; r; r = r->next) r->flush_ns = now;
+    e->unstamped = NULL;
+    pthread_mutex_unlock(&e->mu);
+    uint64_t one = 1;
+    ssize_t w = write(e->evfd, &one, sizeof(one));
+    (void)w;
+  }
   return NULL;
 }
 
-static void stream_closed(uv_handle_t *h) {
-  sengine *e = h->data;
-  free(e);
-}
-
-/* streamClose(handle): cancels everything, stops the worker, frees the engine. */
+/* streamClose(handle): cancels everything, stops the workers, frees the engine. */
 static napi_value js_stream_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  sengine *e = stream_unwrap(env, argv[0]);
-  if (!e || e->closed) return NULL;
-  pthread_mutex_lock(&e->mu);
-  e->stopping = 1;
-  pthread_mutex_unlock(&e->mu);
-  uint64_t one = 1;
-  ssize_t w = write(e->evfd, &one, sizeof(one));
-  (void)w;
-  pthread_join(e->th, NULL);
-  e->closed = 1;
-  close(e->ep);
-  close(e->evfd);
-  for (sdone *d = e->done_head; d;) {
-    sdone *x = d->next;
-    free(d->data);
-    free(d);
-    d = x;
-  }
-  e->done_head = e->done_tail = NULL;
-  free(e->by_slot);
-  free(e->cancels);
-  pthread_mutex_destroy(&e->mu);
-  napi_delete_reference(env, e->cb);
-  uv_close((uv_handle_t *)&e->async, stream_closed);
+  sgroup *g = stream_unwrap(env, argv[0]);
+  if (!g || g->closed) return NULL;
+  g->closed = 1;
+  for (int k = 0; k < g->n; k++) worker_free(g->w[k]);
+  napi_delete_reference(env, g->cb);
+  uv_close((uv_handle_t *)&g->async, stream_closed);
   return NULL;
 }

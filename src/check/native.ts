@@ -18,7 +18,7 @@ export interface ProbesAddon {
    * response that goes on, the microseconds it queued for the worker before its connect, and
    * the microseconds from its connect to its end) and its bytes, data[offs[i], offs[i + 1]).
    */
-  streamOpen(onDone: (ids: Uint32Array, info: Int32Array, offs: Uint32Array, data: Buffer | undefined) => void): unknown;
+  streamOpen(onDone: (ids: Uint32Array, info: Int32Array, offs: Uint32Array, data: Buffer | undefined) => void, workers?: number): unknown;
   /** Queues a probe (started at the next flush): 0, or -errno when an address does not parse. */
   streamSubmit(handle: unknown, id: number, to: string, port: number, from: string, fromPort: number, ifname: string, request?: Buffer): number;
   /** Queues the cancellation of a probe in flight: it is reported with ECANCELED. */

@@ -11,7 +11,8 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { HttpChecker, type HttpCheckerOptions } from '../../../src/check/http.js';
 import { TcpChecker } from '../../../src/check/tcp.js';
-import { streamEngine } from '../../../src/check/stream-engine.js';
+import { StreamEngine, streamEngine, type StreamSink } from '../../../src/check/stream-engine.js';
+import { probesAddon } from '../../../src/check/native.js';
 import type { ResolvedUrl } from '../../../src/config/resolve-lvs.js';
 import type { ProbeResult } from '../../../src/check/types.js';
 import { MisbehavingHttpServer, closedPort, type HttpBehaviour } from './servers.js';
@@ -146,4 +147,31 @@ test('TCP_CHECK over the worker: a SYN nobody answers ends at the deadline', { s
   } finally {
     py.kill('SIGKILL');
   }
+});
+
+test('an engine with two worker threads: every probe reported once, with its own wait and duration', { skip: noEngine() }, async () => {
+  const eng = new StreamEngine(probesAddon()!, 2);
+  assert.equal(eng.workers, 2);
+  srv.set({ status: 200 });
+  const request = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  const results = await Promise.all(
+    Array.from({ length: 400 }, (_, i) =>
+      new Promise<{ errno: number; bytes: number; wait: number; run: number }>((res) => {
+        let bytes = 0;
+        const sink: StreamSink = {
+          data: (_b, s, e) => (bytes += e - s),
+          end: (errno, _st, _b, s, e, wait, run) => res({ errno, bytes: bytes + e - s, wait, run }),
+          expired: () => res({ errno: -1, bytes, wait: 0, run: 0 }),
+        };
+        const id = eng.submit(sink, { address: '127.0.0.1', port: srv.port }, i % 2 ? request : undefined, performance.now() + 5000);
+        assert.ok(id > 0);
+      }),
+    ),
+  );
+  assert.equal(results.filter((r) => r.errno !== 0).length, 0);
+  // Connect-only probes carry no bytes; the GETs carry the whole response.
+  assert.ok(results.filter((_, i) => i % 2 === 0).every((r) => r.bytes === 0));
+  assert.ok(results.filter((_, i) => i % 2 === 1).every((r) => r.bytes > 40), 'responses arrived');
+  assert.ok(results.every((r) => r.wait >= 0 && r.run >= 0 && r.run < 5000));
+  assert.equal(eng.inFlight, 0);
 });
