@@ -8,8 +8,9 @@
 // Usage: node dist/bench/check-probes.js [--kind tcp|http|both] [--servers 10000] [--seconds 20] [--uml] [--cpu 1]
 //        [--node-args '--single-threaded-gc ...'] (node flags for the guest) [--lvsd-only] (UML: skip keepalived)
 //        [--profile DIR] (lvsd: CPU profile and allocation samples of the measured window, for DevTools)
-// Every lvsd line also prints the event loop's delay (p99 / max) and the garbage collector's pauses
-// in the window: a probe starts late when the loop was blocked, and these say by what.
+// Every lvsd line also prints the event loop's delay (p99 / max), the garbage collector's pauses,
+// how long the main thread waited for a CPU, and how many CPUs the rest of the machine used in
+// the window: a probe starts late when the loop or the probe thread was held, and these say by what.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
@@ -189,6 +190,9 @@ class Listener {
     private readonly p: ChildProcess,
     private readonly lines: AsyncIterator<string>,
   ) {}
+  get pid(): number {
+    return this.p.pid ?? 0;
+  }
   static async start(kind: Kind): Promise<Listener> {
     const c = flag('node-listener') ? undefined : buildCListener();
     const argv = c ? [c, kind, String(LISTEN_PORT), '1000'] : [process.execPath, fileURLToPath(import.meta.url), '--role', 'listener', '--kind', kind];
@@ -245,6 +249,24 @@ export interface Measure {
   gcMaxMs?: number;
   /** Time the main thread waited for a CPU (run queue) in the window, ms: other processes' share. */
   runqMs?: number;
+  /** CPUs the rest of the machine used in the window (all busy time but lvsd's and the listener's). */
+  otherCpus?: number;
+}
+
+/** Busy clock ticks of the whole machine (/proc/stat), of this process, and of process `pid`. */
+function busyTicks(pid: number): { all: number; self: number; pid: number } {
+  const c = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1).map(Number);
+  const all = c.reduce((a, b) => a + b, 0) - (c[3] ?? 0) - (c[4] ?? 0);
+  const ticks = (p: number | 'self'): number => {
+    try {
+      const st = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      return Number(f[11]) + Number(f[12]);
+    } catch {
+      return 0;
+    }
+  };
+  return { all, self: ticks('self'), pid: ticks(pid) };
 }
 
 /** The main thread's run-queue wait so far, ms (/proc/self/task/PID/schedstat, second field). */
@@ -263,7 +285,13 @@ class WindowDiag {
   private gc: number[] = [];
   private session?: Session;
   private runq0 = 0;
-  constructor(private readonly profileDir?: string) {
+  private busy0 = { all: 0, self: 0, pid: 0 };
+  private t0 = 0;
+  constructor(
+    private readonly profileDir: string | undefined,
+    /** The listener's pid: its CPU is not the rest of the machine's. */
+    private readonly listenerPid: number,
+  ) {
     this.obs = new PerformanceObserver((l) => {
       for (const e of l.getEntries()) this.gc.push(e.duration);
     });
@@ -280,12 +308,16 @@ class WindowDiag {
     }
     this.gc = [];
     this.runq0 = runqWaitMs();
+    this.busy0 = busyTicks(this.listenerPid);
+    this.t0 = performance.now();
     this.obs.observe({ entryTypes: ['gc'] });
     this.h.reset();
     this.h.enable();
   }
-  async stop(tag: string): Promise<{ loopP99: number; loopMax: number; gcCount: number; gcTotalMs: number; gcMaxMs: number; runqMs: number }> {
+  async stop(tag: string): Promise<{ loopP99: number; loopMax: number; gcCount: number; gcTotalMs: number; gcMaxMs: number; runqMs: number; otherCpus: number }> {
     const runqMs = runqWaitMs() - this.runq0;
+    const b = busyTicks(this.listenerPid);
+    const otherCpus = (b.all - this.busy0.all - (b.self - this.busy0.self) - (b.pid - this.busy0.pid)) / 100 / ((performance.now() - this.t0) / 1000);
     this.h.disable();
     this.obs.disconnect();
     if (this.session && this.profileDir) {
@@ -302,6 +334,7 @@ class WindowDiag {
       gcTotalMs: this.gc.reduce((a, b) => a + b, 0),
       gcMaxMs: this.gc.reduce((a, b) => Math.max(a, b), 0),
       runqMs,
+      otherCpus,
     };
   }
 }
@@ -320,7 +353,7 @@ async function runLvsd(kind: Kind, n: number, seconds: number): Promise<Measure>
     await pool.start();
     await sleep(2500); // warmup spreads the first probes over delay_loop
     const profileDir = arg('profile', '');
-    const diag = new WindowDiag(profileDir || undefined);
+    const diag = new WindowDiag(profileDir || undefined, lis.pid);
     await diag.start();
     await lis.reset();
     pool.resetStats();
@@ -430,7 +463,7 @@ function print(m: Measure): void {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   console.log(
     `${m.who.padEnd(10)} ${m.kind.padEnd(4)} ${String(m.servers).padStart(6)}  ${f(m.probesPerSec, 0).padStart(8)}/s  ${f(m.cpuPer1000, 3).padStart(6)} cpu-s/1k  ${f(m.cpuShare * 100, 0).padStart(3)}% cpu  ${f(m.peakRssMb, 0).padStart(5)} MB  lateness p50 ${f(m.latenessP50)} p99 ${f(m.latenessP99)} ms  listener gap-excess p50 ${f(m.listenerExcessP50)} p99 ${f(m.listenerExcessP99)} ms` +
-      (m.loopMax !== undefined ? `  loop delay p99 ${f(m.loopP99 ?? NaN)} max ${f(m.loopMax)} ms  gc ${m.gcCount} pauses ${f(m.gcTotalMs ?? NaN, 0)} ms max ${f(m.gcMaxMs ?? NaN)} ms  run-queue wait ${f(m.runqMs ?? NaN, 0)} ms` : ''),
+      (m.loopMax !== undefined ? `  loop delay p99 ${f(m.loopP99 ?? NaN)} max ${f(m.loopMax)} ms  gc ${m.gcCount} pauses ${f(m.gcTotalMs ?? NaN, 0)} ms max ${f(m.gcMaxMs ?? NaN)} ms  run-queue wait ${f(m.runqMs ?? NaN, 0)} ms  other processes ${f(m.otherCpus ?? NaN, 2)} CPUs` : ''),
   );
 }
 
