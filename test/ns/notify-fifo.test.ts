@@ -211,7 +211,9 @@ test('a reader that opened the FIFO and never reads: 200,000 lines neither block
     t.diagnostic(`${N} writes in ${ms.toFixed(0)} ms (slowest ${slowest.toFixed(2)} ms); written ${s.written}, dropped ${s.dropped}; heap after GC ${grew >= 0 ? '+' : ''}${(grew / 1024).toFixed(0)} KiB`);
     assert.equal(s.written + s.dropped, N);
     assert.ok(s.written > 0 && s.written * line.length <= 1024 * 1024, `only what the pipe holds is written (${s.written} lines)`);
-    assert.ok(slowest < 100, `no write waited for the reader (slowest ${slowest.toFixed(2)} ms)`);
+    // A write that waited for the reader would never return (it never reads); what a busy
+    // two-CPU machine adds to one call (scheduling, a GC pause) stays well under a second.
+    assert.ok(slowest < 1000, `no write waited for the reader (slowest ${slowest.toFixed(2)} ms)`);
     // Queued in lvsd, 200,000 lines would hold megabytes after GC; nothing is kept.
     assert.ok(grew < 1024 * 1024, `heap after GC grew ${grew} bytes`);
     assert.equal(logs.filter((l) => l.startsWith('warn notify.fifo_full')).length, Math.floor(Math.log10(s.dropped)) + 1, 'warned at the 1st, 10th, 100th... drop');
