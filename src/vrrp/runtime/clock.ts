@@ -5,7 +5,10 @@
 // deadline minus SPIN_MS, and wait that last stretch in a busy loop, which takes the kernel's wake-up
 // latency (tens of microseconds) out of the timer; the busy loops are held to SPIN_BUDGET_MS per second
 // (beyond it, the timerfd is armed for the deadline itself), so many instances cannot turn them into a
-// CPU load. Without the shim, a setTimeout wakes PRECISE_LEAD_MS early, setImmediate turns (which
+// CPU load. A timer armed with setPreciseTimer (one that expires rarely and must act at once: a backup's
+// Master_Down_Timer) also keeps the event loop turning, I/O included, for its last AWAKE_MS, so the
+// process is not asleep at the deadline (waking a sleeping process can take longer than SPIN_MS on a
+// busy machine). Without the shim, a setTimeout wakes PRECISE_LEAD_MS early, setImmediate turns (which
 // yield to I/O) wait until SPIN_MS is left, then the same busy loop.
 import { native, type NativeNet, type PollHandle } from '../../net/native.js';
 import type { Clock, TimerHandle } from './ports.js';
@@ -18,6 +21,14 @@ export const SPIN_MS = 0.25;
 
 /** Busy waiting allowed per second of running (ms): 1% of a CPU at most. */
 export const SPIN_BUDGET_MS = 10;
+
+/** A precise timer keeps the loop awake (yielding to I/O) for this long before its deadline (ms). */
+export const AWAKE_MS = 1;
+
+/** A Clock whose timers can also be asked to be awake before their deadline (see AWAKE_MS). */
+export interface PreciseClock extends Clock {
+  setPreciseTimer(fn: () => void, delayMs: number): TimerHandle;
+}
 
 const now = (): number => performance.now();
 
@@ -39,6 +50,10 @@ interface Entry {
   fn: () => void;
   seq: number;
   cancelled: boolean;
+  /** Keep the loop awake for the last AWAKE_MS (setPreciseTimer). */
+  awake: boolean;
+  /** The awake stretch was taken from the budget. */
+  charged: boolean;
 }
 
 /** Pending timers ordered by deadline (then by arming order) over one timerfd. */
@@ -83,8 +98,8 @@ class TimerfdQueue {
     return q;
   }
 
-  add(at: number, fn: () => void): Entry {
-    const e: Entry = { at, fn, seq: ++this.seq, cancelled: false };
+  add(at: number, fn: () => void, awake = false): Entry {
+    const e: Entry = { at, fn, seq: ++this.seq, cancelled: false, awake, charged: false };
     this.push(e);
     if (++this.live === 1) this.n.pollRef(this.poller, true);
     if (!this.running) this.rearm();
@@ -125,7 +140,7 @@ class TimerfdQueue {
         const t = now();
         if (top.at > t) {
           spinUntil(top.at);
-          this.spinBudget -= top.at - t;
+          if (!top.charged) this.spinBudget -= top.at - t;
         }
         top.cancelled = true;
         if (--this.live === 0) this.n.pollRef(this.poller, false);
@@ -147,19 +162,38 @@ class TimerfdQueue {
   private rearm(): void {
     while (this.heap[0]?.cancelled) this.pop();
     const top = this.heap[0];
-    const wakeAt = top === undefined ? Infinity : top.at - (this.maySpin() ? SPIN_MS : 0);
+    const wakeAt = top === undefined ? Infinity : this.wakeTime(top);
     if (wakeAt === this.armedFor) return;
     this.armedFor = wakeAt;
     // Relative to now, rounded up: the kernel's CLOCK_MONOTONIC is performance.now()'s clock.
     this.n.timerfdSet(this.fd, wakeAt === Infinity ? -1 : Math.ceil(Math.max(0, wakeAt - now()) * 1e6));
   }
 
-  /** Whether the next timer may wake SPIN_MS early and busy-wait (the budget refills with time). */
-  private maySpin(): boolean {
+  /**
+   * When to wake for `top`: SPIN_MS before its deadline if the budget allows, else at it; for a precise
+   * timer, at the start of its awake stretch and then at once on every turn of the loop until SPIN_MS
+   * is left (the stretch is charged to the budget when it starts; without budget, as any timer).
+   */
+  private wakeTime(top: Entry): number {
+    if (top.awake) {
+      const t = now();
+      if (t < top.at - AWAKE_MS) return top.at - AWAKE_MS;
+      if (top.charged || this.charge(AWAKE_MS)) {
+        top.charged = true;
+        return t;
+      }
+    }
+    return top.at - (this.charge(0, SPIN_MS) ? SPIN_MS : 0);
+  }
+
+  /** Refills the busy-wait budget, then takes `ms` from it if at least max(ms, need) is left. */
+  private charge(ms: number, need = ms): boolean {
     const t = now();
     this.spinBudget = Math.min(SPIN_BUDGET_MS, this.spinBudget + ((t - this.budgetAt) * SPIN_BUDGET_MS) / 1000);
     this.budgetAt = t;
-    return this.spinBudget >= SPIN_MS;
+    if (this.spinBudget < Math.max(ms, need)) return false;
+    this.spinBudget -= ms;
+    return true;
   }
 
   private before(a: Entry, b: Entry): boolean {
@@ -209,7 +243,7 @@ export function timerfdAvailable(): boolean {
 }
 
 /** The production clock: timerfd timers when the shim has them, else setTimeout + setImmediate. */
-export function realClock(opts: { timerfd?: boolean } = {}): Clock {
+export function realClock(opts: { timerfd?: boolean } = {}): PreciseClock {
   if (opts.timerfd !== false) {
     shared ??= TimerfdQueue.open();
     if (shared) return timerfdClock(shared);
@@ -217,11 +251,14 @@ export function realClock(opts: { timerfd?: boolean } = {}): Clock {
   return loopClock();
 }
 
-function timerfdClock(q: TimerfdQueue): Clock {
+function timerfdClock(q: TimerfdQueue): PreciseClock {
   return {
     now,
     setTimer(fn, delayMs) {
       return q.add(now() + Math.max(0, delayMs), fn);
+    },
+    setPreciseTimer(fn, delayMs) {
+      return q.add(now() + Math.max(0, delayMs), fn, true);
     },
     clearTimer(handle: TimerHandle) {
       q.cancel(handle as Entry);
@@ -236,9 +273,11 @@ interface LoopTimer {
 }
 
 /** Timers on Node's own loop: setTimeout to PRECISE_LEAD_MS before, setImmediate turns, then a spin. */
-function loopClock(): Clock {
-  return {
+function loopClock(): PreciseClock {
+  const clock: PreciseClock = {
     now,
+    // Every timer here is awake for its last PRECISE_LEAD_MS already.
+    setPreciseTimer: (fn, delayMs) => clock.setTimer(fn, delayMs),
     setTimer(fn, delayMs) {
       const at = now() + Math.max(0, delayMs);
       const h: LoopTimer = { cancelled: false };
@@ -265,4 +304,5 @@ function loopClock(): Clock {
       if (h.immediate) clearImmediate(h.immediate);
     },
   };
+  return clock;
 }

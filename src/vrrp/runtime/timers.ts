@@ -11,8 +11,15 @@
 // argument: the owner runs the expiry's code without its effects, and the expiry itself finds it ready.
 // Compiled code belongs to the process, so a rehearsal is skipped when another one ran on the same clock
 // less than REHEARSAL_FRESH_MS before (many instances taking over together rehearse once, not each).
+// Precision: the expiry of the timers in `precise` (by default the Master_Down_Timer, whose expiry is a
+// takeover) is armed with the clock's setPreciseTimer when it has one (clock.ts: the process is kept
+// awake, I/O included, for the last stretch before the deadline); the others sleep until it.
 import type { TimerName } from '../state.js';
+import type { PreciseClock } from './clock.js';
 import type { Clock, TimerHandle } from './ports.js';
+
+/** Timers armed precise unless the owner says otherwise: a late Master_Down_Timer is a late takeover. */
+export const PRECISE_TIMERS: readonly TimerName[] = ['masterDown'];
 
 /** How long before a rehearsed timer's deadline its rehearsal runs (ms). */
 export const REHEARSE_LEAD_MS = 5;
@@ -42,6 +49,7 @@ export class InstanceTimers {
     private readonly clock: Clock,
     private readonly callback: TimerCallback,
     private readonly rehearse: readonly TimerName[] = [],
+    private readonly precise: readonly TimerName[] = PRECISE_TIMERS,
   ) {}
 
   /** Arm `timer` for absolute time `at` (ms on the clock), replacing any earlier arming. */
@@ -74,7 +82,10 @@ export class InstanceTimers {
   /** Arms one clock timer for `wake`: the expiry of `timer` (deadline `at`) or its rehearsal. */
   private arm(kind: Kind, timer: TimerName, wake: number, at: number): void {
     const map = kind === 'fire' ? this.handles : this.rehearsals;
-    const h: TimerHandle = this.clock.setTimer(() => this.woke(kind, timer, wake, at, h), wake - this.clock.now());
+    const fn = (): void => this.woke(kind, timer, wake, at, h);
+    const precise = (this.clock as Partial<PreciseClock>).setPreciseTimer;
+    const h: TimerHandle =
+      kind === 'fire' && precise !== undefined && this.precise.includes(timer) ? precise.call(this.clock, fn, wake - this.clock.now()) : this.clock.setTimer(fn, wake - this.clock.now());
     map.set(timer, h);
   }
 

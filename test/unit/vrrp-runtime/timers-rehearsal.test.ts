@@ -55,6 +55,32 @@ test('no rehearsal for a timer not listed, re-armed or cancelled before it, or a
   assert.deepEqual(calls, [['masterDown', undefined, clock.now() - REHEARSE_LEAD_MS / 2]], 'too close for a rehearsal: only the expiry');
 });
 
+test("the Master_Down_Timer's expiry is armed with the clock's setPreciseTimer when it has one; others are not", async () => {
+  const clock = new FakeClock();
+  const precise: number[] = [];
+  const pc = Object.assign(clock, {
+    setPreciseTimer(fn: () => void, delayMs: number) {
+      precise.push(clock.now() + delayMs);
+      return clock.setTimer(fn, delayMs);
+    },
+  });
+  const { calls, cb } = recorder(clock);
+  const timers = new InstanceTimers(pc, cb, ['masterDown']);
+  timers.set('adver', 10);
+  timers.set('masterDown', 100);
+  await clock.advance(200);
+  assert.deepEqual(precise, [100], 'only masterDown, only its expiry (not the rehearsal)');
+  const plain = new InstanceTimers(pc, cb);
+  plain.set('masterDown', clock.now() + 50);
+  const other = new InstanceTimers(pc, cb, [], ['adver']);
+  other.set('masterDown', clock.now() + 50);
+  other.set('adver', clock.now() + 60);
+  assert.deepEqual(precise, [100, 250, 260], 'precise by default without a rehearse list; the owner can name others');
+  calls.length = 0;
+  await clock.advance(100);
+  assert.equal(calls.length, 3);
+});
+
 test('without a rehearse list the callback only ever sees expiries (the one-argument form)', async () => {
   const clock = new FakeClock();
   const { calls, cb } = recorder(clock);
