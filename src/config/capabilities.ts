@@ -24,7 +24,7 @@ export const FEATURES = {
   track_process: { what: 'vrrp_track_process / track_process', runs: false },
   track_bfd: { what: 'track_bfd (lvsd has no BFD)', runs: false },
   vmac: { what: 'use_vmac / use_ipvlan (macvlan and ipvlan interfaces)', runs: false },
-  auth_ah: { what: 'authentication AH (IPsec AH)', runs: false },
+  auth_ah: { what: 'authentication AH (IPsec AH, VRRPv2 over IPv4)', runs: true },
   virtual_routes: { what: 'virtual_routes / virtual_rules', runs: true },
   static: { what: 'static_ipaddress / static_routes / static_rules', runs: false },
   notify: { what: 'notify scripts (notify_*, quorum_up/down)', runs: true },

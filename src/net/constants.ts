@@ -24,7 +24,9 @@ export const IPPROTO_IP = 0;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_ICMPV6 = 58;
 export const IPPROTO_VRRP = 112;
+export const IPPROTO_AH = 51;
 
+export const IP_HDRINCL = 3;
 export const IP_TTL = 2;
 export const IP_PKTINFO = 8;
 export const IP_MULTICAST_IF = 32;

@@ -14,9 +14,14 @@ export interface ReceivedPacket {
   dst: string;
   /** IPv4 TTL or IPv6 Hop Limit as received (RFC 5798 §7.1: must be 255). */
   ttl: number;
-  /** The VRRP packet (no IP header). */
+  /** The VRRP packet (no IP header, no AH). */
   payload: Buffer;
+  /** IPv4 protocol 51 (VRRPv2 auth_type AH): the IP header as received and the 24-byte AH before `payload`. */
+  ah?: { ipHeader: Buffer; header: Buffer };
 }
+
+/** IP protocols a VRRP socket carries: 112 (VRRP), or 51 (IPsec AH around VRRPv2, IPv4 only). */
+export type VrrpProtocol = 112 | 51;
 
 /** A raw IP socket for protocol 112 on one interface and one family. */
 export interface VrrpSocket {
@@ -25,7 +30,12 @@ export interface VrrpSocket {
   /** Join / leave a multicast group on this socket's interface. */
   join(group: string): void;
   leave(group: string): void;
-  /** Send one VRRP packet to `dst` with TTL / Hop Limit 255, from `src` when given. */
+  /** 51: an IPv4 socket for IPsec AH packets whose `send` takes whole IPv4 packets (IP_HDRINCL). Default 112. */
+  readonly protocol?: VrrpProtocol;
+  /**
+   * Send one VRRP packet to `dst` with TTL / Hop Limit 255, from `src` when given. On a protocol 51 socket
+   * `payload` is the whole IPv4 packet (header, AH, VRRP) and `src` is the one in that header.
+   */
   send(dst: string, payload: Buffer, src?: string): void;
   /** Called for every packet received on this interface (any VRID). */
   onPacket(cb: (p: ReceivedPacket) => void): void;
@@ -35,7 +45,7 @@ export interface VrrpSocket {
 }
 
 export interface VrrpSocketFactory {
-  open(ifname: string, family: Family): VrrpSocket;
+  open(ifname: string, family: Family, protocol?: VrrpProtocol): VrrpSocket;
 }
 
 /** A virtual address as the VRRP runtime installs it. */

@@ -17,7 +17,10 @@
 // source) and reused, so an advert is one native call. A dry send runs all of it but the system
 // call: the runtime rehearses the first advert of a takeover with it (src/vrrp/runtime/timers.ts),
 // so that advert does not pay for compiling the path.
-import type { Family, ReceivedPacket, VrrpSocket, VrrpSocketFactory } from './ports.js';
+// IPsec AH (VRRPv2 auth_type AH, IPv4 only): a second kind of socket, protocol 51 with IP_HDRINCL, as
+// keepalived opens: the AH covers the IP header, so lvsd builds the header itself and sends whole IPv4
+// packets (src/vrrp/ipsec-ah.ts); received packets come with their IP header and AH for the ICV check.
+import type { Family, ReceivedPacket, VrrpProtocol, VrrpSocket, VrrpSocketFactory } from './ports.js';
 import { NativeSocket } from './socket.js';
 import { inNetns } from './netns.js';
 import { NetError, isSysError } from './errors.js';
@@ -37,7 +40,7 @@ import {
   sockaddrIn,
   sockaddrIn6,
 } from './sockaddr.js';
-import { parseIpv4Header } from '../vrrp/codec.js';
+import { IPPROTO_AH, parseIpv4Header, splitAh } from '../vrrp/codec.js';
 import { canonicalAddr, familyOf, isIpv6LinkLocal, AddressError } from '../vrrp/addr.js';
 
 /** RFC 5798 §5.1.1.3 / §5.1.2.3. */
@@ -48,6 +51,8 @@ export interface VrrpSocketOptions {
   netns?: string;
   /** Receive buffer in bytes (default 256 KiB). */
   recvBuffer?: number;
+  /** 51: IPsec AH packets, sent whole with IP_HDRINCL (IPv4 only). Default 112. */
+  protocol?: VrrpProtocol;
 }
 
 /** SO_TIMESTAMPNS / SCM_TIMESTAMPNS (<asm-generic/socket.h>, x86-64 and arm64: 35). */
@@ -99,6 +104,7 @@ function checkAddr(addr: string, family: Family, what: string): string {
 
 export class LinuxVrrpSocket implements VrrpSocket {
   readonly ifindex: number;
+  readonly protocol: VrrpProtocol;
   private readonly sock: NativeSocket;
   private readonly packetCbs: ((p: ReceivedPacket) => void)[] = [];
   private readonly errorCbs: ((e: Error & { fatal?: boolean }) => void)[] = [];
@@ -112,7 +118,12 @@ export class LinuxVrrpSocket implements VrrpSocket {
     opts: VrrpSocketOptions = {},
   ) {
     if (family !== 4 && family !== 6) throw new NetError('LVSD_NET_BAD_ARGUMENT', `family ${String(family)}: must be 4 or 6`);
-    this.sock = inNetns(opts.netns, () => new NativeSocket(family === 4 ? K.AF_INET : K.AF_INET6, K.SOCK_RAW, K.IPPROTO_VRRP));
+    this.protocol = opts.protocol ?? K.IPPROTO_VRRP;
+    if (this.protocol !== K.IPPROTO_VRRP && !(this.protocol === K.IPPROTO_AH && family === 4)) {
+      throw new NetError('LVSD_NET_BAD_ARGUMENT', `protocol ${String(this.protocol)} over IPv${family}: must be 112, or 51 (IPsec AH) over IPv4`);
+    }
+    const proto = this.protocol;
+    this.sock = inNetns(opts.netns, () => new NativeSocket(family === 4 ? K.AF_INET : K.AF_INET6, K.SOCK_RAW, proto));
     try {
       this.ifindex = this.sock.ifindex(ifname);
       this.sock.setBytes(K.SOL_SOCKET, K.SO_BINDTODEVICE, ifnameBytes(ifname));
@@ -123,6 +134,8 @@ export class LinuxVrrpSocket implements VrrpSocket {
         this.sock.setInt(K.IPPROTO_IP, K.IP_TTL, VRRP_TTL);
         this.sock.setInt(K.IPPROTO_IP, K.IP_MULTICAST_LOOP, 0);
         this.sock.setBytes(K.IPPROTO_IP, K.IP_MULTICAST_IF, ipMreqn('0.0.0.0', this.ifindex));
+        // AH: the ICV covers the IP header, so lvsd writes it (keepalived does the same).
+        if (proto === K.IPPROTO_AH) this.sock.setInt(K.IPPROTO_IP, K.IP_HDRINCL, 1);
       } else {
         this.sock.setInt(K.IPPROTO_IPV6, K.IPV6_RECVPKTINFO, 1);
         this.sock.setInt(K.IPPROTO_IPV6, K.IPV6_RECVHOPLIMIT, 1);
@@ -199,7 +212,10 @@ export class LinuxVrrpSocket implements VrrpSocket {
     const d = checkAddr(dst, this.family, 'destination');
     const cmsgs: [number, number, Uint8Array][] = [];
     let name: Uint8Array;
-    if (this.family === 4) {
+    if (this.family === 4 && this.protocol === K.IPPROTO_AH) {
+      // IP_HDRINCL: source, TTL and everything else are in the header the caller built.
+      name = sockaddrIn(d);
+    } else if (this.family === 4) {
       if (opts.src !== undefined) cmsgs.push([K.IPPROTO_IP, K.IP_PKTINFO, inPktinfo(this.ifindex, checkAddr(opts.src, 4, 'source'))]);
       if (opts.ttl !== undefined) cmsgs.push([K.IPPROTO_IP, K.IP_TTL, int32(opts.ttl)]);
       name = sockaddrIn(d);
@@ -245,6 +261,21 @@ export class LinuxVrrpSocket implements VrrpSocket {
     let ifindex = this.ifindex;
     for (const c of m.cmsgs) {
       if (c.level === K.IPPROTO_IP && c.type === K.IP_PKTINFO) ifindex = parseInPktinfo(c.data).ifindex;
+    }
+    if (ip.protocol === IPPROTO_AH) {
+      // Throws for an AH cut short or protecting another protocol (real IPsec traffic on the link).
+      const whole = m.data.subarray(0, ip.totalLength);
+      const { ah, vrrp } = splitAh(whole, ip.headerLength);
+      return {
+        ifindex,
+        ifname: this.ifname,
+        family: 4,
+        src: ip.src,
+        dst: ip.dst,
+        ttl: ip.ttl,
+        payload: vrrp as Buffer,
+        ah: { ipHeader: m.data.subarray(0, ip.headerLength), header: ah as Buffer },
+      };
     }
     return {
       ifindex,
@@ -292,7 +323,7 @@ export function rxAgeMs(ageNs: number, sinceReadMs: number): number {
 export class LinuxVrrpSocketFactory implements VrrpSocketFactory {
   constructor(private readonly opts: VrrpSocketOptions = {}) {}
 
-  open(ifname: string, family: Family): LinuxVrrpSocket {
-    return new LinuxVrrpSocket(ifname, family, this.opts);
+  open(ifname: string, family: Family, protocol?: VrrpProtocol): LinuxVrrpSocket {
+    return new LinuxVrrpSocket(ifname, family, protocol === undefined ? this.opts : { ...this.opts, protocol });
   }
 }

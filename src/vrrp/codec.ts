@@ -1,5 +1,5 @@
 // Pure codec: VRRP v2 (RFC 3768) and v3 (RFC 5798) advertisements over IPv4 and IPv6, plus the IPv4/IPv6
-// headers a raw socket or a capture delivers. Parsing only checks that the packet itself is well formed;
+// headers a raw socket or a capture delivers (and the place of the IPsec AH of v2, see ipsec-ah.ts). Parsing only checks that the packet itself is well formed;
 // VRID, authentication, interval and address-list checks belong to validate.ts.
 import { familyOf, formatAddr, parseAddr, type Family } from './addr.js';
 import { internetChecksum, ipv4PseudoHeader, ipv6PseudoHeader, IPPROTO_VRRP } from './checksum.js';
@@ -20,7 +20,10 @@ export const VRRP_HEADER_LEN = 8;
 export const VRRP_AUTH_LEN = 8;
 export const IPV4_HEADER_LEN = 20;
 export const IPV6_HEADER_LEN = 40;
+/** IPsec AH (RFC 2402), keepalived's auth_type AH for VRRPv2 over IPv4: see ipsec-ah.ts. */
 export const IPPROTO_AH = 51;
+/** RFC 2402 §2: an AH with a 96-bit ICV (HMAC-MD5-96) is 24 bytes. */
+export const AH_HEADER_LEN = 24;
 
 /** A decoded (or to-be-encoded) advertisement. */
 export interface VrrpAdvert {
@@ -279,9 +282,8 @@ export function parseIpv4Header(buf: Uint8Array): Ipv4Header {
   if ((h.flagsFragment & 0x3fff) !== 0) {
     throw new VrrpDecodeError('ip_fragment', `IPv4 packet is a fragment (flags/offset ${hex4(h.flagsFragment)})`);
   }
-  if (h.protocol !== IPPROTO_VRRP) {
-    const what = h.protocol === IPPROTO_AH ? ' (IPsec AH authentication is not supported)' : '';
-    throw new VrrpDecodeError('not_vrrp', `IPv4 protocol is ${h.protocol}; should be ${IPPROTO_VRRP}${what}`);
+  if (h.protocol !== IPPROTO_VRRP && h.protocol !== IPPROTO_AH) {
+    throw new VrrpDecodeError('not_vrrp', `IPv4 protocol is ${h.protocol}; should be ${IPPROTO_VRRP} (or ${IPPROTO_AH}, IPsec AH)`);
   }
   return h;
 }
@@ -323,6 +325,21 @@ export function buildIpv4Packet(h: Ipv4HeaderInput, payload: Uint8Array, protoco
 export interface DecodedIpv4 {
   ip: Ipv4Header;
   advert: VrrpAdvert;
+  /** Protocol 51: the 24-byte IPsec AH before the VRRP message (its ICV is checked by ipsec-ah.ts verifyAh). */
+  ah?: Uint8Array;
+}
+
+/**
+ * Split an IPv4 packet of protocol 51 into its AH and the VRRP message after it. Throws when the AH is
+ * cut short or protects another protocol (keepalived ignores such a packet).
+ */
+export function splitAh(buf: Uint8Array, ihl: number): { ah: Uint8Array; vrrp: Uint8Array } {
+  if (buf.length < ihl + AH_HEADER_LEN) {
+    throw new VrrpDecodeError('packet_too_short', `IPsec AH packet is ${buf.length} bytes; the IP header and AH alone are ${ihl + AH_HEADER_LEN}`);
+  }
+  const ah = buf.subarray(ihl, ihl + AH_HEADER_LEN);
+  if (ah[0] !== IPPROTO_VRRP) throw new VrrpDecodeError('not_vrrp', `IPsec AH next header is ${ah[0]}; should be ${IPPROTO_VRRP}`);
+  return { ah, vrrp: buf.subarray(ihl + AH_HEADER_LEN) };
 }
 
 export interface Ipv4DecodeOptions {
@@ -337,13 +354,14 @@ export interface Ipv4DecodeOptions {
 /** Decode an IPv4 packet carrying a VRRP advert, as a raw IPv4 socket returns it. */
 export function decodeIpv4Packet(buf: Uint8Array, opts: Ipv4DecodeOptions = {}): DecodedIpv4 {
   const ip = parseIpv4Header(buf);
-  const advert = decodeAdvert(buf.subarray(ip.headerLength), {
+  const parts = ip.protocol === IPPROTO_AH ? splitAh(buf, ip.headerLength) : { ah: undefined, vrrp: buf.subarray(ip.headerLength) };
+  const advert = decodeAdvert(parts.vrrp, {
     family: 'ipv4',
     src: ip.src,
     dst: opts.pseudoHeaderDst ?? ip.dst,
     v3ChecksumAsV2: opts.v3ChecksumAsV2 ?? false,
   });
-  return { ip, advert };
+  return parts.ah === undefined ? { ip, advert } : { ip, advert, ah: new Uint8Array(parts.ah) };
 }
 
 /* ---------- IPv6 fixed header (captures and AF_PACKET carry it; raw IPv6 sockets do not) ---------- */

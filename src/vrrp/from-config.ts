@@ -316,10 +316,6 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
     err('no-vrid', `vrrp_instance ${r.name}: virtual_router_id must be 1..255`);
     return undefined;
   }
-  if (r.auth?.type === 'AH') {
-    err('unsupported', `vrrp_instance ${r.name}: IPsec AH authentication is not supported by lvsd (RFC 5798 removed it)`);
-    return undefined;
-  }
   if (r.use_vmac || r.use_ipvlan) {
     err('unsupported', `vrrp_instance ${r.name}: use_vmac / use_ipvlan are not supported by this build of lvsd`);
     return undefined;
@@ -367,7 +363,15 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
     virtualAddresses: r.vips.map((a) => canonicalAddr(a.address)),
     unicastPeers: r.unicast_peers.map((p) => canonicalAddr(p.address)),
     mcastGroup: r.mcast_group,
-    auth: r.auth?.type === 'PASS' && r.version === 2 ? { type: 'pass', password: r.auth.pass } : { type: 'none' },
+    // The resolver already dropped authentication for v3 and AH for IPv6 (with a warning, as keepalived).
+    auth:
+      r.auth === undefined || r.version !== 2
+        ? { type: 'none' }
+        : r.auth.type === 'PASS'
+          ? { type: 'pass', password: r.auth.pass }
+          : fam === 'ipv4'
+            ? { type: 'ah', password: r.auth.pass }
+            : { type: 'none' },
     checkUnicastSrc: r.check_unicast_src,
     v3ChecksumAsV2: r.v3_checksum_as_v2,
     lowerPrioNoAdvert: r.lower_prio_no_advert,

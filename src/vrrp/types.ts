@@ -23,7 +23,8 @@ export interface GarpConfig {
   lowerPrioDelayMs: number;
 }
 
-export type AuthConfig = { type: 'none' } | { type: 'pass'; password: string };
+/** v2 authentication: none, PASS (RFC 3768 §5.3.6 simple text) or AH (IPsec AH, RFC 2338 §5.3.6.3; IPv4 only). */
+export type AuthConfig = { type: 'none' } | { type: 'pass'; password: string } | { type: 'ah'; password: string };
 
 /** One VRRP instance. Times: milliseconds, except the advertisement interval (centiseconds, as on the wire). */
 export interface InstanceConfig {

@@ -19,6 +19,8 @@ import { classifyPacket } from './receive.js';
 import { InstanceTimers } from './timers.js';
 import { TrackingRunner } from './tracking.js';
 import { AdvertCache, sendAdverts } from './transmit.js';
+import { AhSender } from './ah.js';
+import { acceptSeq, type AhCounter } from '../ipsec-ah.js';
 import { VipController, type InstalledRouting } from './vips.js';
 
 export interface VrrpNodePorts {
@@ -62,6 +64,8 @@ export interface CarriedInstance {
   installed: AddressSpec[];
   held: boolean;
   routing?: InstalledRouting;
+  /** auth_type AH: the sequence counter (a reload must not restart it: peers would drop the numbers as replays). */
+  ah?: AhCounter;
 }
 
 export interface InstanceStatus {
@@ -85,6 +89,8 @@ interface InstRt {
   started: boolean;
   lastSendError: string | null;
   adverts: AdvertCache;
+  /** auth_type AH: wraps adverts in IP + AH and holds the sequence counter; undefined otherwise. */
+  ah: AhSender | undefined;
   /** Carried over from the previous node (reload): started as it is, not from INIT. */
   carried: boolean;
 }
@@ -94,7 +100,9 @@ interface GroupRt {
   state: VrrpStateName;
 }
 
-const sockKey = (ifname: string, family: 'ipv4' | 'ipv6'): string => `${ifname}|${family}`;
+/** An instance's socket: per interface and family, and for auth_type AH a protocol 51 socket of its own. */
+const sockKey = (ifname: string, family: 'ipv4' | 'ipv6', ah = false): string => `${ifname}|${family}${ah ? '|ah' : ''}`;
+const usesAh = (rc: RuntimeInstance): boolean => rc.core.version === 2 && rc.core.family === 'ipv4' && rc.core.auth.type === 'ah';
 
 export class VrrpNode {
   readonly bus: VrrpBus;
@@ -103,6 +111,11 @@ export class VrrpNode {
   private readonly groupOf = new Map<string, string>();
   private readonly sockets = new Map<string, VrrpSocket>();
   private readonly onSocket = new Map<string, RuntimeInstance[]>();
+  /**
+   * Instances a packet received on a socket may be for: all of the interface and family, whatever the
+   * protocol, so that an AH packet for a non-AH instance (and the reverse) is counted as authtype_mismatch.
+   */
+  private readonly onLink = new Map<string, RuntimeInstance[]>();
   private readonly notifier: Notifier;
   private readonly announcer: AnnounceScheduler;
   private readonly tracking: TrackingRunner;
@@ -135,11 +148,14 @@ export class VrrpNode {
         started: false,
         lastSendError: null,
         adverts: new AdvertCache(rc.core, rc.oldUnicastChecksum),
+        ah: usesAh(rc) ? new AhSender(rc.core, carried?.ah ? { ...carried.ah } : undefined) : undefined,
         carried: carried !== undefined,
       });
       if (carried) this.inst.get(name)!.vips.adopt(carried.installed, carried.held, carried.routing);
-      const k = sockKey(rc.ifname, rc.core.family);
+      const k = sockKey(rc.ifname, rc.core.family, usesAh(rc));
       this.onSocket.set(k, [...(this.onSocket.get(k) ?? []), rc]);
+      const l = sockKey(rc.ifname, rc.core.family);
+      this.onLink.set(l, [...(this.onLink.get(l) ?? []), rc]);
     }
     for (const g of config.syncGroups) {
       this.groups.set(g.name, { cfg: g, state: opts.carryGroups?.get(g.name) ?? 'INIT' });
@@ -185,14 +201,15 @@ export class VrrpNode {
   private openSockets(): void {
     for (const [k, list] of this.onSocket) {
       const { ifname, core } = list[0]!;
+      const ah = usesAh(list[0]!);
       let sock: VrrpSocket;
       try {
-        sock = this.ports.sockets.open(ifname, core.family === 'ipv4' ? 4 : 6);
+        sock = ah ? this.ports.sockets.open(ifname, 4, 51) : this.ports.sockets.open(ifname, core.family === 'ipv4' ? 4 : 6);
       } catch (e) {
         const errno = (e as { code?: string }).code;
         const perm = errno === 'EPERM' || errno === 'EACCES' || /not permitted|permission denied/i.test((e as Error).message);
         const why = perm ? 'permission denied: lvsd needs root (CAP_NET_RAW and CAP_NET_ADMIN)' : (e as Error).message;
-        throw new VrrpRuntimeError('socket_open_failed', `cannot open the VRRP raw socket on ${ifname} (${core.family}): ${why}`, e);
+        throw new VrrpRuntimeError('socket_open_failed', `cannot open the VRRP raw socket on ${ifname} (${core.family}${ah ? ', IPsec AH' : ''}): ${why}`, e);
       }
       this.sockets.set(k, sock);
       for (const rc of list) this.inst.get(rc.core.name)!.sock = sock;
@@ -284,7 +301,9 @@ export class VrrpNode {
     await trackingDone;
     this.closeSockets();
     for (const [name, i] of this.inst) {
-      if (keep.has(name)) out.set(name, { st: i.st, counters: { ...i.counters }, installed: i.vips.installedSpecs(), held: i.vips.held, routing: i.vips.installedRouting() });
+      if (keep.has(name)) {
+        out.set(name, { st: i.st, counters: { ...i.counters }, installed: i.vips.installedSpecs(), held: i.vips.held, routing: i.vips.installedRouting(), ...(i.ah ? { ah: { ...i.ah.counter } } : {}) });
+      }
     }
     const groups = new Map<string, VrrpStateName>();
     for (const [g, rt] of this.groups) if (rt.cfg.members.every((m) => keep.has(m))) groups.set(g, rt.state);
@@ -342,7 +361,8 @@ export class VrrpNode {
     if (this.phase !== 'running') return;
     // The advert's time is when it was read, not when decoding and validation are done.
     const at = this.ports.clock.now();
-    const out = classifyPacket(p, this.onSocket.get(k) ?? []);
+    const link = k.endsWith('|ah') ? k.slice(0, -3) : k;
+    const out = classifyPacket(p, this.onLink.get(link) ?? [], (n) => this.inst.get(n)?.ah?.counter.seq ?? 0);
     switch (out.kind) {
       case 'own':
         return;
@@ -352,12 +372,14 @@ export class VrrpNode {
         return;
       case 'drop': {
         const i = this.inst.get(out.instance)!;
+        if (out.ahSeq !== undefined && i.ah) acceptSeq(i.ah.counter, out.ahSeq, i.st.state === 'BACKUP');
         for (const c of out.counters) this.count(i, c);
         this.bus.emit('vrrp.drop', { instance: out.instance, ifname: p.ifname, src: p.src, reason: out.reason, counter: out.counters.at(-1) ?? null, message: out.message });
         return;
       }
       case 'advert': {
         const i = this.inst.get(out.instance)!;
+        if (out.ahSeq !== undefined && i.ah) acceptSeq(i.ah.counter, out.ahSeq, i.st.state === 'BACKUP');
         for (const c of out.counters) this.count(i, c);
         this.deliver(out.instance, { type: 'advert', advert: out.advert }, at);
         return;
@@ -423,7 +445,8 @@ export class VrrpNode {
     switch (a.type) {
       case 'sendAdvert': {
         if (!i.sock) return;
-        const errs = sendAdverts(i.sock, rc.core.primaryAddress, i.adverts.get(a.priority));
+        const msgs = i.adverts.get(a.priority);
+        const errs = sendAdverts(i.sock, rc.core.primaryAddress, i.ah ? i.ah.wrap(msgs, i.st.state === 'MASTER') : msgs);
         const msg = errs.length > 0 ? errs.map((e) => e.message).join('; ') : null;
         // One error event per change of error, not one per advert.
         if (msg !== null && msg !== i.lastSendError) this.bus.emit('vrrp.error', { instance: name, code: 'send_failed', message: msg });

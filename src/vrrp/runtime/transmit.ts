@@ -1,7 +1,7 @@
 // Runtime: build and send one instance's advertisement through its socket (RFC 5798 §6.4.3 "send an
 // ADVERTISEMENT"): to the multicast group, or once per unicast peer with that peer in the pseudo-header.
 // Synchronous: nothing on this path waits for a script or a netlink reply.
-import { AUTH_NONE, AUTH_PASS, encodeAdvert } from '../codec.js';
+import { AUTH_AH, AUTH_NONE, AUTH_PASS, encodeAdvert } from '../codec.js';
 import type { InstanceConfig } from '../types.js';
 import type { VrrpSocket } from '../../net/ports.js';
 
@@ -15,6 +15,8 @@ export function buildAdverts(cfg: InstanceConfig, priority: number, oldUnicastCh
   const unicast = cfg.unicastPeers.length > 0;
   const dsts = unicast ? cfg.unicastPeers : [cfg.mcastGroup];
   const pass = cfg.version === 2 && cfg.auth.type === 'pass';
+  // AH: the VRRP message says Auth Type 2 with zero Authentication Data; ah.ts wraps it in IP + AH.
+  const ah = cfg.version === 2 && cfg.family === 'ipv4' && cfg.auth.type === 'ah';
   return dsts.map((dst) => {
     const msg = encodeAdvert(
       {
@@ -23,7 +25,7 @@ export function buildAdverts(cfg: InstanceConfig, priority: number, oldUnicastCh
         priority,
         adverIntCs: cfg.advertIntervalCs,
         addresses: cfg.virtualAddresses,
-        authType: pass ? AUTH_PASS : AUTH_NONE,
+        authType: pass ? AUTH_PASS : ah ? AUTH_AH : AUTH_NONE,
         authData: cfg.auth.type === 'pass' ? cfg.auth.password : null,
       },
       {

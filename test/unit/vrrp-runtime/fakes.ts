@@ -1,6 +1,7 @@
 // Test support (in-memory fakes): a fake clock, a fake LAN of VRRP sockets, and recording fakes of the
 // kernel ports (addresses, GARP/NA, links), the script runner and track files, for VRRP runtime tests.
-import type { AddressManager, AddressSpec, Announcer, Family, LinkMonitor, LinkState, ReceivedPacket, VrrpSocket, VrrpSocketFactory } from '../../../src/net/ports.js';
+import type { AddressManager, AddressSpec, Announcer, Family, LinkMonitor, LinkState, ReceivedPacket, VrrpProtocol, VrrpSocket, VrrpSocketFactory } from '../../../src/net/ports.js';
+import { parseIpv4Header, splitAh } from '../../../src/vrrp/codec.js';
 import type { Clock, FileAccess, RunScriptOptions, RunScriptResult, ScriptRunner, TimerHandle } from '../../../src/vrrp/runtime/ports.js';
 import { canonicalAddr } from '../../../src/vrrp/addr.js';
 
@@ -76,9 +77,9 @@ export class FakeLan {
     const opened: FakeSocket[] = [];
     return {
       opened,
-      open: (ifname: string, family: Family): VrrpSocket => {
+      open: (ifname: string, family: Family, protocol?: VrrpProtocol): VrrpSocket => {
         if (opts.failOpen) throw opts.failOpen;
-        const s = new FakeSocket(this, node, ifname, family, addresses.map(canonicalAddr));
+        const s = new FakeSocket(this, node, ifname, family, addresses.map(canonicalAddr), protocol ?? 112);
         this.sockets.push(s);
         opened.push(s);
         return s;
@@ -91,9 +92,10 @@ export class FakeLan {
     this.sent.push(pkt);
     if (this.cut.has(from.node)) return;
     for (const s of this.sockets) {
-      if (s === from || s.closed || s.family !== from.family || this.cut.has(s.node)) continue;
+      // Like the kernel: a raw socket sees its own IP protocol only (112, or 51 for IPsec AH).
+      if (s === from || s.closed || s.family !== from.family || s.protocol !== from.protocol || this.cut.has(s.node)) continue;
       if (!s.groups.has(pkt.dst) && !s.addresses.includes(pkt.dst)) continue;
-      this.clock.setTimer(() => s.deliver({ ifindex: 2, ifname: s.ifname, family: s.family, src: canonicalAddr(src), dst: pkt.dst, ttl: this.ttl, payload: pkt.payload }), this.delayMs);
+      this.clock.setTimer(() => s.deliver(from.protocol === 51 ? ahPacket(s, pkt.payload) : { ifindex: 2, ifname: s.ifname, family: s.family, src: canonicalAddr(src), dst: pkt.dst, ttl: this.ttl, payload: pkt.payload }), this.delayMs);
     }
   }
 
@@ -109,6 +111,13 @@ export class FakeLan {
   }
 }
 
+/** A whole IPv4 packet sent on a protocol 51 socket (IP_HDRINCL), as the receiving raw socket reports it. */
+export function ahPacket(s: { ifname: string; family: Family }, whole: Buffer): ReceivedPacket {
+  const ip = parseIpv4Header(whole);
+  const { ah, vrrp } = splitAh(whole, ip.headerLength);
+  return { ifindex: 2, ifname: s.ifname, family: s.family, src: ip.src, dst: ip.dst, ttl: ip.ttl, payload: vrrp as Buffer, ah: { ipHeader: whole.subarray(0, ip.headerLength), header: ah as Buffer } };
+}
+
 export class FakeSocket implements VrrpSocket {
   readonly groups = new Set<string>();
   closed = false;
@@ -122,6 +131,7 @@ export class FakeSocket implements VrrpSocket {
     readonly ifname: string,
     readonly family: Family,
     readonly addresses: string[],
+    readonly protocol: VrrpProtocol = 112,
   ) {}
 
   join(group: string): void {

@@ -117,15 +117,21 @@ test('sync group: members listed, group tracking merged into each member', () =>
   }
 });
 
-test('refusals: missing interface, unknown interface, AH, duplicate VRID on one interface', () => {
+test('refusals: missing interface, unknown interface, duplicate VRID on one interface', () => {
   const noIf = configFrom(conf(instance('X', ['virtual_router_id 1', 'virtual_ipaddress {', '  10.0.0.1', '}'])));
   assert.ok(noIf.issues.some((i) => i.severity === 'error' && i.code === 'no-interface'));
   const unknown = configFrom(conf(base([])), {});
   assert.ok(unknown.issues.some((i) => i.code === 'no-such-interface' && /eth0/.test(i.message)));
-  const ah = configFrom(conf(base(['authentication {', '  auth_type AH', '  auth_pass x', '}'])));
-  assert.ok(ah.issues.some((i) => i.code === 'unsupported' && /AH/.test(i.message)));
   const dup = configFrom(conf(base([], 'A') + base([], 'B')));
   assert.ok(dup.issues.some((i) => i.code === 'duplicate-vrid' && i.instance === 'B'));
+});
+
+test('authentication: AH runs (VRRPv2 over IPv4) with auth_pass as the key; PASS unchanged', () => {
+  const ah = configFrom(conf(base(['authentication {', '  auth_type AH', '  auth_pass s3cret', '}'])));
+  assert.deepEqual(ah.issues.filter((i) => i.severity === 'error'), []);
+  assert.deepEqual(ah.config.instances[0]!.core.auth, { type: 'ah', password: 's3cret' });
+  const pass = configFrom(conf(base(['authentication {', '  auth_type PASS', '  auth_pass 1111', '}'])));
+  assert.deepEqual(pass.config.instances[0]!.core.auth, { type: 'pass', password: '1111' });
 });
 
 test('notify commands: split as keepalived does, user kept', () => {

@@ -85,10 +85,19 @@ test('decode: IPv4 header problems are named (length, AH protocol, checksum)', (
   let e = decodeError(() => decodeIpv4Packet(pkt.subarray(0, pkt.length - 2)));
   assert.equal(e.code, 'ip_length_mismatch');
   assert.equal(e.message, 'IPv4 total length is 40; received 38 bytes');
+  // Protocol 51 without an AH in front of the VRRP message: too short for one, or next header = VRRP's 0x21.
   const ah = buildIpv4Packet({ src: V4.src, dst: V4.dst, id: 7 }, encodeAdvert(base2, V4), 51);
   e = decodeError(() => decodeIpv4Packet(ah));
+  assert.equal(e.code, 'packet_too_short');
+  assert.equal(e.message, 'IPsec AH packet is 40 bytes; the IP header and AH alone are 44');
+  const ah2 = buildIpv4Packet({ src: V4.src, dst: V4.dst, id: 7 }, encodeAdvert({ ...base2, addresses: ['10.0.0.1', '10.0.0.2'] }, V4), 51);
+  e = decodeError(() => decodeIpv4Packet(ah2));
   assert.equal(e.code, 'not_vrrp');
-  assert.match(e.message, /protocol is 51; should be 112 \(IPsec AH/);
+  assert.equal(e.message, 'IPsec AH next header is 33; should be 112');
+  const udp = buildIpv4Packet({ src: V4.src, dst: V4.dst, id: 7 }, encodeAdvert(base2, V4), 17);
+  e = decodeError(() => decodeIpv4Packet(udp));
+  assert.equal(e.code, 'not_vrrp');
+  assert.equal(e.message, 'IPv4 protocol is 17; should be 112 (or 51, IPsec AH)');
   const bad = Uint8Array.from(pkt);
   bad[8] = 64; // TTL changed without fixing the header checksum
   e = decodeError(() => decodeIpv4Packet(bad));
