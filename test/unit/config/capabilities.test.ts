@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { loadConfig } from '../../../src/config/load.js';
 import { capabilityNotes, featuresUsed, FEATURES, type Feature, type FeatureKey } from '../../../src/config/capabilities.js';
 import { repoRoot } from '../../util/env.js';
@@ -33,4 +35,15 @@ test('capabilityNotes notes each unsupported feature once, at its first use, as 
   // A build that runs everything notes nothing.
   const all = Object.fromEntries(Object.entries(FEATURES).map(([k, f]) => [k, { ...f, runs: true }])) as Record<FeatureKey, Feature>;
   assert.deepEqual(capabilityNotes(cfg.model, cfg.locs, all), []);
+});
+
+test('authentication AH runs: an AH configuration gets no "not run" note (it did before AH was implemented)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvsd-ah-'));
+  const file = join(dir, 'ah.conf');
+  writeFileSync(file, 'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 5\n  priority 100\n  authentication {\n    auth_type AH\n    auth_pass secret\n  }\n  virtual_ipaddress {\n    10.9.9.9/24\n  }\n}\n');
+  const cfg = loadConfig(file, { configId: 'x' });
+  assert.ok(featuresUsed(cfg.model).has('auth_ah'));
+  assert.equal(FEATURES.auth_ah.runs, true);
+  assert.deepEqual(capabilityNotes(cfg.model, cfg.locs), []);
+  rmSync(dir, { recursive: true });
 });
