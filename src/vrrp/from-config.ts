@@ -60,6 +60,32 @@ export interface RuntimeInstance {
   oldUnicastChecksum: boolean;
   /** unicast_fault_no_peer: no peers means FAULT (otherwise keepalived falls back to multicast). */
   unicastFaultNoPeer: boolean;
+  /** use_vmac / use_ipvlan: the interface lvsd creates at start (the VIPs go on it) and deletes at stop. */
+  vlink?: VirtualLinkSpec;
+}
+
+/** keepalived use_vmac (a macvlan, mode private, with the VRRP virtual MAC) or use_ipvlan (an L2 ipvlan). */
+export interface VirtualLinkSpec {
+  kind: 'macvlan' | 'ipvlan';
+  name: string;
+  /** The instance's `interface`: the VMAC's parent. */
+  base: string;
+  family: 'ipv4' | 'ipv6';
+  /** macvlan: 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6) (RFC 5798 §7.3), or the configured one. */
+  mac?: string;
+  /** ipvlan mode flag. */
+  ipvlanFlag?: 'bridge' | 'private' | 'vepa';
+  /** ipvlan: the address given to it. */
+  address?: { address: string; prefix: number };
+  /** IPv6: the link-local address put on the VMAC (the base's) for adverts to be sent from. */
+  linkLocal?: string;
+  /** vmac_xmit_base: adverts are sent and received on the base interface, not the VMAC. */
+  xmitBase: boolean;
+}
+
+/** RFC 5798 §7.3: the virtual router MAC, 00-00-5E-00-01-{VRID} (IPv4) or 00-00-5E-00-02-{VRID} (IPv6). */
+export function virtualMac(vrid: number, family: 'ipv4' | 'ipv6'): string {
+  return `00:00:5e:00:0${family === 'ipv4' ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
 }
 
 export interface ScriptSpec {
@@ -303,6 +329,35 @@ function mergeTracks(own: TrackRef[], group: TrackRef[]): TrackRef[] {
   return [...own, ...group.filter((t) => !names.has(t.name))];
 }
 
+/** use_vmac / use_ipvlan as the runtime creates it (keepalived's names and addresses). */
+function virtualLink(r: ResolvedInstance, v: ResolvedVrrp, fam: 'ipv4' | 'ipv6', ifa: InterfaceAddresses, warn: (code: string, message: string) => void): VirtualLinkSpec | undefined {
+  const base = r.interface!;
+  // keepalived's default name: vmac_prefix (default "vrrp") "." VRID, for use_ipvlan as for use_vmac.
+  const dflt = `${v.global.vmac_prefix ?? 'vrrp'}.${r.vrid}`;
+  if (r.use_vmac) {
+    const given = r.use_vmac.mac;
+    // A MAC of 5 octets takes the VRID as its sixth (keepalived).
+    const mac = given === undefined ? virtualMac(r.vrid, fam) : given.split(':').length === 5 ? `${given}:${r.vrid.toString(16).padStart(2, '0')}` : given;
+    if (r.use_vmac.addr) warn('ignored-option', `vrrp_instance ${r.name}: use_vmac_addr is not supported; VIPs on other interfaces are installed on those interfaces`);
+    if ([...r.vips, ...r.excluded_vips].some((a) => a.use_vmac && a.dev !== undefined && a.dev !== base)) {
+      warn('ignored-option', `vrrp_instance ${r.name}: use_vmac on a virtual_ipaddress of another interface is not supported; it is installed on that interface`);
+    }
+    const out: VirtualLinkSpec = { kind: 'macvlan', name: r.use_vmac.name ?? dflt, base, family: fam, mac, xmitBase: r.use_vmac.xmit_base };
+    return out;
+  }
+  if (r.use_ipvlan) {
+    const u = r.use_ipvlan;
+    const out: VirtualLinkSpec = { kind: 'ipvlan', name: u.name ?? dflt, base, family: fam, ipvlanFlag: u.mode ?? 'bridge', xmitBase: false };
+    if (u.address) {
+      const a = canonicalAddr(u.address.address);
+      out.address = { address: a, prefix: u.address.prefix ?? (a.includes(':') ? 128 : 32) };
+    }
+    if (fam === 'ipv4' && !out.address && ifa.ipv4 === undefined) warn('no-source-address', `vrrp_instance ${r.name}: use_ipvlan without an address and ${base} has no IPv4 address`);
+    return out;
+  }
+  return undefined;
+}
+
 /** Map one resolved instance; issues are appended to `issues`. */
 export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: HostAddresses, issues: FromConfigIssue[]): RuntimeInstance | undefined {
   const err = (code: string, message: string): void => void issues.push({ severity: 'error', code, instance: r.name, message });
@@ -318,10 +373,6 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
   }
   if (r.auth?.type === 'AH') {
     err('unsupported', `vrrp_instance ${r.name}: IPsec AH authentication is not supported by lvsd (RFC 5798 removed it)`);
-    return undefined;
-  }
-  if (r.use_vmac || r.use_ipvlan) {
-    err('unsupported', `vrrp_instance ${r.name}: use_vmac / use_ipvlan are not supported by this build of lvsd`);
     return undefined;
   }
   if (r.down_timer_adverts !== 3) {
@@ -343,6 +394,9 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
   if (fam === 'ipv6' && r.unicast_peers.length === 0 && !isIpv6LinkLocal(primary)) {
     warn('source-not-link-local', `vrrp_instance ${r.name}: IPv6 adverts are sent from ${primary}, which is not link-local (RFC 5798 §5.1.2.1)`);
   }
+  const vlink = virtualLink(r, v, fam, ifa, warn);
+  if (vlink?.kind === 'ipvlan' && vlink.address && fam === 'ipv4' && r.src_ip === undefined) primary = vlink.address.address;
+  if (vlink && fam === 'ipv6') vlink.linkLocal = canonicalAddr(primary);
   const advertIntervalCs = Math.round(r.advert_int * 100);
   if (r.version === 2 && advertIntervalCs % 100 !== 0) {
     err('bad-interval', `vrrp_instance ${r.name}: VRRPv2 advert_int must be whole seconds (RFC 3768 §5.3.7)`);
@@ -385,8 +439,9 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
   const sg = r.sync_group !== undefined ? v.sync_groups.find((s) => s.name === r.sync_group) : undefined;
   const out: RuntimeInstance = {
     core,
-    ifname,
-    vips: vipList.map((a) => vipSpec(a, ifname)),
+    ifname: vlink && !vlink.xmitBase ? vlink.name : ifname,
+    // keepalived: the VIPs of the instance's interface go on its VMAC / ipvlan.
+    vips: vipList.map((a) => vipSpec(vlink && a.dev === ifname ? { ...a, dev: vlink.name } : a, vlink ? vlink.name : ifname)),
     routes: [],
     rules: [],
     notify: notifyCommands(r.notify),
@@ -399,6 +454,7 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
     unicastFaultNoPeer: r.unicast_fault_no_peer,
   };
   if (sg) out.syncGroup = sg.name;
+  if (vlink) out.vlink = vlink;
   if (!r.accept && !r.address_owner) {
     // RFC 5798 §6.4.3 Accept_Mode False: a master must not accept packets for the VIPs. keepalived does it
     // with firewall rules (vrrp_iptables / nftables); lvsd installs none yet.
@@ -438,11 +494,18 @@ export function runtimeConfig(v: ResolvedVrrp, host: HostAddresses): { config: R
   // receive the first one's adverts as its own.
   const seen = new Map<string, string>();
   for (const i of instances) {
-    const key = `${i.ifname}/${i.core.family}/${i.core.vrid}/${i.core.unicastPeers.length > 0 ? 'u' : i.core.mcastGroup}`;
+    const key = `${i.vlink?.base ?? i.ifname}/${i.core.family}/${i.core.vrid}/${i.core.unicastPeers.length > 0 ? 'u' : i.core.mcastGroup}`;
     const other = seen.get(key);
     if (other !== undefined) {
-      issues.push({ severity: 'error', code: 'duplicate-vrid', instance: i.core.name, message: `vrrp_instance ${i.core.name}: VRID ${i.core.vrid} on ${i.ifname} is already used by ${other}` });
+      issues.push({ severity: 'error', code: 'duplicate-vrid', instance: i.core.name, message: `vrrp_instance ${i.core.name}: VRID ${i.core.vrid} on ${i.vlink?.base ?? i.ifname} is already used by ${other}` });
     } else seen.set(key, i.core.name);
+  }
+  const vnames = new Map<string, string>();
+  for (const i of instances) {
+    if (!i.vlink) continue;
+    const other = vnames.get(i.vlink.name);
+    if (other !== undefined) issues.push({ severity: 'error', code: 'vmac-name-clash', instance: i.core.name, message: `vrrp_instance ${i.core.name}: interface ${i.vlink.name} is already the VMAC / ipvlan of ${other} (name one with use_vmac NAME / use_ipvlan NAME)` });
+    else vnames.set(i.vlink.name, i.core.name);
   }
   const scripts: ScriptSpec[] = [];
   for (const s of v.scripts) {
