@@ -117,9 +117,10 @@ export const IFLA_INET6_ADDR_GEN_MODE = 8;
 export const IN6_ADDR_GEN_MODE_EUI64 = 0;
 export const IN6_ADDR_GEN_MODE_NONE = 1;
 /** IPV4_DEVCONF_* (<linux/ip.h>; FORWARDING = 1). */
-export const IPV4_DEVCONF: Readonly<Record<'rp_filter' | 'arp_filter' | 'arp_ignore' | 'promote_secondaries' | 'accept_local', number>> = {
+export const IPV4_DEVCONF: Readonly<Record<'rp_filter' | 'arp_filter' | 'arp_announce' | 'arp_ignore' | 'promote_secondaries' | 'accept_local', number>> = {
   rp_filter: 8,
   arp_filter: 13,
+  arp_announce: 18,
   arp_ignore: 19,
   promote_secondaries: 20,
   accept_local: 23,

@@ -200,7 +200,7 @@ export interface VirtualLinkInfo {
 }
 
 /** IPv4 per-device settings (net.ipv4.conf.IF.*) the VMAC code sets. */
-export type Ipv4DevConf = Partial<Record<'rp_filter' | 'arp_filter' | 'arp_ignore' | 'promote_secondaries' | 'accept_local', number>>;
+export type Ipv4DevConf = Partial<Record<'rp_filter' | 'arp_filter' | 'arp_announce' | 'arp_ignore' | 'promote_secondaries' | 'accept_local', number>>;
 
 /** Creating and removing keepalived's VMAC (macvlan) and ipvlan interfaces over rtnetlink. */
 export interface VirtualLinkManager {

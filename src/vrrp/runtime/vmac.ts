@@ -8,6 +8,11 @@
 //   no MLD or router solicitations from the virtual MAC).
 //   Base interface (IPv4): arp_ignore 1 and arp_filter 1, so it does not answer ARP for the VIPs with its
 //   own MAC; the values found are put back when its last VMAC goes (NB: keepalived 2.2.7 leaves them).
+//   NB, not keepalived: arp_announce 2 on the base too. Replies from a VIP are routed out of the base
+//   (its prefix route comes first); with arp_announce 0 the ARP request the base sends for the client
+//   carries the VIP as sender, and the client's entry for the VIP moves to the base's own MAC (seen with
+//   keepalived 2.2.7: one UDP probe to a closed port of the VIP is enough). With 2 that request names the
+//   base's own address, and the VIP stays on the virtual MAC.
 //   IPv6 VMAC: address generation mode none (RFC 5798 §7.4: no link-local from the virtual MAC), the base's
 //   link-local address added (nodad, deprecated) so adverts leave from it with the virtual MAC.
 // A link of the same name left by an earlier run (a crash) is deleted and made again; one that is not a
@@ -20,7 +25,9 @@ import { VrrpRuntimeError } from './errors.js';
 /** keepalived's settings on an IPv4 VMAC. */
 export const VMAC_IPV4_CONF: Readonly<Ipv4DevConf> = { arp_ignore: 1, accept_local: 1, rp_filter: 0, promote_secondaries: 1 };
 /** keepalived's settings on the base interface of an IPv4 VMAC. */
-export const BASE_IPV4_CONF: Readonly<Ipv4DevConf> = { arp_ignore: 1, arp_filter: 1 };
+export const BASE_IPV4_CONF: Readonly<Ipv4DevConf> = { arp_ignore: 1, arp_filter: 1, arp_announce: 2 };
+
+const sameConf = (a: Ipv4DevConf, b: Ipv4DevConf): boolean => Object.entries(b).every(([k, v]) => a[k as keyof Ipv4DevConf] === v);
 
 const llSpec = (s: VirtualLinkSpec): AddressSpec => ({ ifname: s.name, address: s.linkLocal!, prefix: 64, nodad: true, preferredLft: 0, scope: 'link' });
 
@@ -89,8 +96,8 @@ export class VirtualLinks {
         await step(`set IPv4 settings of ${s.name}`, () => links.setIpv4Conf(s.name, VMAC_IPV4_CONF));
         if (!this.bases.has(s.base)) {
           const found = await step(`read IPv4 settings of ${s.base}`, () => links.getIpv4Conf(s.base));
-          const saved: Ipv4DevConf = { arp_ignore: found.arp_ignore ?? 0, arp_filter: found.arp_filter ?? 0 };
-          if (saved.arp_ignore !== 1 || saved.arp_filter !== 1) await step(`set arp_ignore / arp_filter on ${s.base}`, () => links.setIpv4Conf(s.base, BASE_IPV4_CONF));
+          const saved: Ipv4DevConf = { arp_ignore: found.arp_ignore ?? 0, arp_filter: found.arp_filter ?? 0, arp_announce: found.arp_announce ?? 0 };
+          if (!sameConf(saved, BASE_IPV4_CONF)) await step(`set arp_ignore / arp_filter / arp_announce on ${s.base}`, () => links.setIpv4Conf(s.base, BASE_IPV4_CONF));
           this.useBase(s.base, saved);
         } else this.useBase(s.base, {});
       }
@@ -122,11 +129,11 @@ export class VirtualLinks {
     const b = s.kind === 'macvlan' && s.family === 'ipv4' ? this.bases.get(s.base) : undefined;
     if (b && --b.users === 0) {
       this.bases.delete(s.base);
-      if (Object.keys(b.saved).length > 0 && (b.saved.arp_ignore !== 1 || b.saved.arp_filter !== 1)) {
+      if (Object.keys(b.saved).length > 0 && !sameConf(b.saved, BASE_IPV4_CONF)) {
         try {
           await this.links.setIpv4Conf(s.base, b.saved);
         } catch (e) {
-          this.bus.emit('vrrp.error', { instance, code: 'vlink_remove_failed', message: `restore arp_ignore / arp_filter on ${s.base}: ${(e as Error).message}` });
+          this.bus.emit('vrrp.error', { instance, code: 'vlink_remove_failed', message: `restore arp_ignore / arp_filter / arp_announce on ${s.base}: ${(e as Error).message}` });
         }
       }
     }

@@ -62,7 +62,7 @@ test('parseLinkDetails reads kind, parent, MAC, macvlan mode and the IPv4 devcon
     link: 30,
     kind: 'macvlan',
     macvlanMode: 1,
-    ipv4Conf: { rp_filter: 2, arp_filter: 1, arp_ignore: 1, promote_secondaries: 0, accept_local: 0 },
+    ipv4Conf: { rp_filter: 2, arp_filter: 1, arp_announce: 0, arp_ignore: 1, promote_secondaries: 0, accept_local: 0 },
   });
 });
 

@@ -66,7 +66,7 @@ test('use_vmac: VMAC made and set up before the socket opens; VIP on it; deleted
   assert.deepEqual(vl.ops, [
     'create macvlan vrrp.51 on eth0 00:00:5e:00:01:33',
     'conf vrrp.51 {"arp_ignore":1,"accept_local":1,"rp_filter":0,"promote_secondaries":1}',
-    'conf eth0 {"arp_ignore":1,"arp_filter":1}',
+    'conf eth0 {"arp_ignore":1,"arp_filter":1,"arp_announce":2}',
     'addrgenmode none vrrp.51',
     'disable_ipv6 vrrp.51 true',
     'up vrrp.51',
@@ -82,7 +82,7 @@ test('use_vmac: VMAC made and set up before the socket opens; VIP on it; deleted
   vl.ops.length = 0;
   await stopNode(w, a);
   assert.ok(!a.addrs.has('vrrp.51', '10.0.0.100'));
-  assert.deepEqual(vl.ops, ['remove vrrp.51', 'conf eth0 {"arp_ignore":0,"arp_filter":0}']);
+  assert.deepEqual(vl.ops, ['remove vrrp.51', 'conf eth0 {"arp_ignore":0,"arp_filter":0,"arp_announce":0}']);
   assert.ok(!vl.links.has('vrrp.51'));
   assert.deepEqual(a.of('vrrp.vlink').map((e) => `${e.op} ${e.ifname}`), ['create vrrp.51', 'remove vrrp.51']);
 });
