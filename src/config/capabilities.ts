@@ -23,7 +23,7 @@ export const FEATURES = {
   track_interface: { what: 'track_interface', runs: true },
   track_process: { what: 'vrrp_track_process / track_process', runs: false },
   track_bfd: { what: 'track_bfd (lvsd has no BFD)', runs: false },
-  vmac: { what: 'use_vmac / use_ipvlan (macvlan and ipvlan interfaces)', runs: false },
+  vmac: { what: 'use_vmac / use_ipvlan (macvlan and ipvlan interfaces)', runs: true },
   auth_ah: { what: 'authentication AH (IPsec AH, VRRPv2 over IPv4)', runs: true },
   virtual_routes: { what: 'virtual_routes / virtual_rules', runs: true },
   static: { what: 'static_ipaddress / static_routes / static_rules', runs: false },

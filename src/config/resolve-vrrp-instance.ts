@@ -49,6 +49,7 @@ export function resolveGlobal(g: GlobalDefs | undefined): ResolvedVrrpGlobal {
     startup_delay: d.vrrp_startup_delay ?? 0,
   };
   if (d.router_id !== undefined) out.router_id = d.router_id;
+  if (d.vmac_prefix !== undefined) out.vmac_prefix = d.vmac_prefix;
   if (d.script_user) out.script_user = { ...d.script_user };
   return out;
 }

@@ -44,6 +44,8 @@ export interface ResolvedVrrpGlobal {
   script_user?: { user: string; group?: string };
   enable_script_security: boolean;
   startup_delay: number;
+  /** Name prefix of VMAC interfaces (keepalived vmac_prefix; default "vrrp"). */
+  vmac_prefix?: string;
 }
 
 /** A tracked object with the weight keepalived uses (0 = FAULT when down). */

@@ -48,6 +48,12 @@ function line<K extends keyof VrrpEvents>(name: K, p: VrrpEvents[K]): Line {
       const e = p as VrrpEvents['vrrp.route'];
       return ['info', `(${e.instance}) ${e.op === 'add' ? 'added' : 'removed'} ${e.what}${e.changed ? '' : e.op === 'add' ? ' (already present: left in place on release)' : ' (was not present)'}`];
     }
+    case 'vrrp.vlink': {
+      const e = p as VrrpEvents['vrrp.vlink'];
+      const what = e.kind === 'macvlan' ? 'VMAC' : 'ipvlan';
+      const verb = { create: 'created', adopt: 'kept', remove: 'removed', 'remove-stale': 'removed the stale' }[e.op];
+      return ['info', `(${e.instance}) ${verb} ${what} interface ${e.ifname} on ${e.base}`];
+    }
     case 'vrrp.announce':
       return ['debug', 'announce'];
     case 'vrrp.counter':

@@ -38,6 +38,8 @@ export interface VrrpEvents {
   'vrrp.vip': { instance: string; op: 'add' | 'remove'; ifname: string; address: string; prefix: number; changed: boolean };
   /** A virtual_route or virtual_rule installed or removed; `changed` false: it was already there (an operator's, left in place). */
   'vrrp.route': { instance: string; op: 'add' | 'remove'; kind: 'route' | 'rule'; what: string; changed: boolean };
+  /** A VMAC (macvlan) or ipvlan interface created, adopted on reload, removed at stop, or a stale one removed at start. */
+  'vrrp.vlink': { instance: string; op: 'create' | 'adopt' | 'remove' | 'remove-stale'; ifname: string; base: string; kind: 'macvlan' | 'ipvlan' };
   /** GARP / unsolicited NA sent for a VIP. */
   'vrrp.announce': { instance: string; ifname: string; address: string; reason: string };
   /** A notify script ran (or failed to). */

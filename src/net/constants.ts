@@ -101,6 +101,32 @@ export const RTNLGRP_LINK = 1;
 export const IFLA_ADDRESS = 1;
 export const IFLA_IFNAME = 3;
 export const IFLA_EXT_MASK = 29;
+/** <linux/if_link.h> (VMAC / ipvlan links). */
+export const IFLA_LINK = 5;
+export const IFLA_LINKINFO = 18;
+export const IFLA_AF_SPEC = 26;
+export const IFLA_INFO_KIND = 1;
+export const IFLA_INFO_DATA = 2;
+export const IFLA_MACVLAN_MODE = 1;
+export const MACVLAN_MODE_PRIVATE = 1;
+export const IFLA_IPVLAN_MODE = 1;
+export const IFLA_IPVLAN_FLAGS = 2;
+export const IPVLAN_MODE_L2 = 0;
+/** IFLA_AF_SPEC / AF_INET: IFLA_INET_CONF holds one u32 per IPV4_DEVCONF_* (type = index). */
+export const IFLA_INET_CONF = 1;
+/** IFLA_AF_SPEC / AF_INET6. */
+export const IFLA_INET6_ADDR_GEN_MODE = 8;
+export const IN6_ADDR_GEN_MODE_EUI64 = 0;
+export const IN6_ADDR_GEN_MODE_NONE = 1;
+/** IPV4_DEVCONF_* (<linux/ip.h>; FORWARDING = 1). */
+export const IPV4_DEVCONF: Readonly<Record<'rp_filter' | 'arp_filter' | 'arp_announce' | 'arp_ignore' | 'promote_secondaries' | 'accept_local', number>> = {
+  rp_filter: 8,
+  arp_filter: 13,
+  arp_announce: 18,
+  arp_ignore: 19,
+  promote_secondaries: 20,
+  accept_local: 23,
+};
 export const RTEXT_FILTER_SKIP_STATS = 1 << 3;
 
 export const IFA_ADDRESS = 1;

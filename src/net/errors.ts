@@ -19,6 +19,8 @@ export type NetErrorCode =
   | 'LVSD_NET_KERNEL'
   /** The network namespace to open a socket in does not exist. */
   | 'LVSD_NET_NO_NAMESPACE'
+  /** A /proc/sys setting could not be written. */
+  | 'LVSD_NET_SYSCTL'
   /** Used after close(). */
   | 'LVSD_NET_CLOSED';
 

@@ -196,3 +196,36 @@ export interface RouteManager {
   addRule(r: RuleSpec): Promise<boolean>;
   removeRule(r: RuleSpec): Promise<boolean>;
 }
+
+/** A link as the VMAC / ipvlan code sees it. */
+export interface VirtualLinkInfo {
+  ifindex: number;
+  ifname: string;
+  up: boolean;
+  mac?: string;
+  /** The parent link's ifindex (macvlan / ipvlan). */
+  parent?: number;
+  /** "macvlan", "ipvlan", "veth", ...; undefined for a plain device. */
+  kind?: string;
+}
+
+/** IPv4 per-device settings (net.ipv4.conf.IF.*) the VMAC code sets. */
+export type Ipv4DevConf = Partial<Record<'rp_filter' | 'arp_filter' | 'arp_announce' | 'arp_ignore' | 'promote_secondaries' | 'accept_local', number>>;
+
+/** Creating and removing keepalived's VMAC (macvlan) and ipvlan interfaces over rtnetlink. */
+export interface VirtualLinkManager {
+  get(ifname: string): Promise<VirtualLinkInfo | undefined>;
+  /** macvlan, mode private, on `base`, with hardware address `mac`; created down. */
+  createMacvlan(o: { name: string; base: string; mac: string }): Promise<VirtualLinkInfo>;
+  /** L2 ipvlan on `base`; created down. */
+  createIpvlan(o: { name: string; base: string; flag: 'bridge' | 'private' | 'vepa' }): Promise<VirtualLinkInfo>;
+  /** Delete; a link that is not there is not an error (returns false). */
+  remove(ifname: string): Promise<boolean>;
+  setUp(ifname: string, up: boolean): Promise<void>;
+  getIpv4Conf(ifname: string): Promise<Ipv4DevConf>;
+  setIpv4Conf(ifname: string, conf: Ipv4DevConf): Promise<void>;
+  /** IN6_ADDR_GEN_MODE_NONE: the kernel gives the link no automatic link-local address (RFC 5798 §7.4). */
+  setAddrGenModeNone(ifname: string): Promise<void>;
+  /** net.ipv6.conf.IF.disable_ipv6. */
+  setIpv6Disabled(ifname: string, disabled: boolean): Promise<void>;
+}

@@ -13,6 +13,9 @@ import { formatRule } from '../config/keepalived/vrrp-rule.js';
 import { splitCommandLine } from './runtime/command-line.js';
 import type { SyncGroupConfig } from './sync-group.js';
 import { instanceConfig, type InstanceConfig } from './types.js';
+import { virtualLink, type VirtualLinkSpec } from './vlink-config.js';
+
+export { virtualMac, type VirtualLinkSpec } from './vlink-config.js';
 
 /** A command to run: argv (keepalived splits the line itself, no shell) and the user/group. */
 export interface CommandSpec {
@@ -60,6 +63,8 @@ export interface RuntimeInstance {
   oldUnicastChecksum: boolean;
   /** unicast_fault_no_peer: no peers means FAULT (otherwise keepalived falls back to multicast). */
   unicastFaultNoPeer: boolean;
+  /** use_vmac / use_ipvlan: the interface lvsd creates at start (the VIPs go on it) and deletes at stop. */
+  vlink?: VirtualLinkSpec;
 }
 
 export interface ScriptSpec {
@@ -316,10 +321,6 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
     err('no-vrid', `vrrp_instance ${r.name}: virtual_router_id must be 1..255`);
     return undefined;
   }
-  if (r.use_vmac || r.use_ipvlan) {
-    err('unsupported', `vrrp_instance ${r.name}: use_vmac / use_ipvlan are not supported by this build of lvsd`);
-    return undefined;
-  }
   if (r.down_timer_adverts !== 3) {
     warn('ignored-option', `vrrp_instance ${r.name}: down_timer_adverts ${r.down_timer_adverts} is not supported; using 3 (RFC 5798 §6.1)`);
   }
@@ -339,6 +340,9 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
   if (fam === 'ipv6' && r.unicast_peers.length === 0 && !isIpv6LinkLocal(primary)) {
     warn('source-not-link-local', `vrrp_instance ${r.name}: IPv6 adverts are sent from ${primary}, which is not link-local (RFC 5798 §5.1.2.1)`);
   }
+  const vlink = virtualLink(r, v, fam, ifa, warn);
+  if (vlink?.kind === 'ipvlan' && vlink.address && fam === 'ipv4' && r.src_ip === undefined) primary = vlink.address.address;
+  if (vlink && fam === 'ipv6') vlink.linkLocal = canonicalAddr(primary);
   const advertIntervalCs = Math.round(r.advert_int * 100);
   if (r.version === 2 && advertIntervalCs % 100 !== 0) {
     err('bad-interval', `vrrp_instance ${r.name}: VRRPv2 advert_int must be whole seconds (RFC 3768 §5.3.7)`);
@@ -389,8 +393,9 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
   const sg = r.sync_group !== undefined ? v.sync_groups.find((s) => s.name === r.sync_group) : undefined;
   const out: RuntimeInstance = {
     core,
-    ifname,
-    vips: vipList.map((a) => vipSpec(a, ifname)),
+    ifname: vlink && !vlink.xmitBase ? vlink.name : ifname,
+    // keepalived: the VIPs of the instance's interface go on its VMAC / ipvlan.
+    vips: vipList.map((a) => vipSpec(vlink && a.dev === ifname ? { ...a, dev: vlink.name } : a, vlink ? vlink.name : ifname)),
     routes: [],
     rules: [],
     notify: notifyCommands(r.notify),
@@ -403,6 +408,7 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
     unicastFaultNoPeer: r.unicast_fault_no_peer,
   };
   if (sg) out.syncGroup = sg.name;
+  if (vlink) out.vlink = vlink;
   if (!r.accept && !r.address_owner) {
     // RFC 5798 §6.4.3 Accept_Mode False: a master must not accept packets for the VIPs. keepalived does it
     // with firewall rules (vrrp_iptables / nftables); lvsd installs none yet.
@@ -442,11 +448,18 @@ export function runtimeConfig(v: ResolvedVrrp, host: HostAddresses): { config: R
   // receive the first one's adverts as its own.
   const seen = new Map<string, string>();
   for (const i of instances) {
-    const key = `${i.ifname}/${i.core.family}/${i.core.vrid}/${i.core.unicastPeers.length > 0 ? 'u' : i.core.mcastGroup}`;
+    const key = `${i.vlink?.base ?? i.ifname}/${i.core.family}/${i.core.vrid}/${i.core.unicastPeers.length > 0 ? 'u' : i.core.mcastGroup}`;
     const other = seen.get(key);
     if (other !== undefined) {
-      issues.push({ severity: 'error', code: 'duplicate-vrid', instance: i.core.name, message: `vrrp_instance ${i.core.name}: VRID ${i.core.vrid} on ${i.ifname} is already used by ${other}` });
+      issues.push({ severity: 'error', code: 'duplicate-vrid', instance: i.core.name, message: `vrrp_instance ${i.core.name}: VRID ${i.core.vrid} on ${i.vlink?.base ?? i.ifname} is already used by ${other}` });
     } else seen.set(key, i.core.name);
+  }
+  const vnames = new Map<string, string>();
+  for (const i of instances) {
+    if (!i.vlink) continue;
+    const other = vnames.get(i.vlink.name);
+    if (other !== undefined) issues.push({ severity: 'error', code: 'vmac-name-clash', instance: i.core.name, message: `vrrp_instance ${i.core.name}: interface ${i.vlink.name} is already the VMAC / ipvlan of ${other} (name one with use_vmac NAME / use_ipvlan NAME)` });
+    else vnames.set(i.vlink.name, i.core.name);
   }
   const scripts: ScriptSpec[] = [];
   for (const s of v.scripts) {

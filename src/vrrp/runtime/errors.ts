@@ -5,6 +5,8 @@ export type VrrpRuntimeErrorCode =
   | 'socket_open_failed'
   /** Joining the multicast group failed. */
   | 'multicast_join_failed'
+  /** A use_vmac / use_ipvlan interface could not be created or configured. */
+  | 'vlink_failed'
   /** The configuration cannot run (see the message). */
   | 'bad_config'
   /** start() after stop(), or twice. */

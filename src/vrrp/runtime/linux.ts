@@ -8,7 +8,8 @@ import { RtnlAddressManager } from '../../net/addresses.js';
 import { PacketAnnouncer } from '../../net/announce.js';
 import { RtnlLinkMonitor } from '../../net/links.js';
 import { RtnlRouteManager } from '../../net/routes.js';
-import type { AddressManager, LinkMonitor, RouteManager } from '../../net/ports.js';
+import { RtnlVirtualLinks } from '../../net/virtual-links.js';
+import type { AddressManager, LinkMonitor, RouteManager, VirtualLinkManager } from '../../net/ports.js';
 import { LinuxVrrpSocketFactory } from '../../net/vrrp-socket.js';
 import { canonicalAddr, isIpv6LinkLocal } from '../addr.js';
 import type { InterfaceAddresses } from '../from-config.js';
@@ -34,6 +35,7 @@ export interface LinuxPorts extends VrrpNodePorts {
   addresses: AddressManager;
   routes: RouteManager;
   links: LinkMonitor;
+  vlinks: VirtualLinkManager;
   /** Close the netlink and packet sockets (after the node stopped). */
   close(): void;
 }
@@ -46,6 +48,8 @@ export async function linuxPorts(): Promise<LinuxPorts> {
     made.push(addresses);
     // Same socket as the VIPs: one sequence of requests, so a route after its VIP is sent after it.
     const routes = new RtnlRouteManager({ socket: addresses.socket });
+    // Same socket again: a VMAC is created before the addresses that go on it.
+    const vlinks = new RtnlVirtualLinks({ socket: addresses.socket });
     const announcer = new PacketAnnouncer();
     made.push(announcer);
     const links = await RtnlLinkMonitor.open();
@@ -54,6 +58,7 @@ export async function linuxPorts(): Promise<LinuxPorts> {
       sockets: new LinuxVrrpSocketFactory(),
       addresses,
       routes,
+      vlinks,
       announcer,
       links,
       clock: realClock(),

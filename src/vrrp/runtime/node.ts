@@ -4,7 +4,7 @@
 // (receive -> step -> send, timer -> step -> send) is synchronous: VIP changes, announcements, notify and
 // check scripts run beside it and are never awaited by it.
 import { vrrpBus, type VrrpBus } from '../../events/vrrp.js';
-import type { AddressManager, AddressSpec, Announcer, LinkMonitor, ReceivedPacket, RouteManager, VrrpSocket, VrrpSocketFactory } from '../../net/ports.js';
+import type { AddressManager, AddressSpec, Announcer, Ipv4DevConf, LinkMonitor, ReceivedPacket, RouteManager, VirtualLinkManager, VrrpSocket, VrrpSocketFactory } from '../../net/ports.js';
 import { emptyCounters, type CounterName, type Counters } from '../counters.js';
 import { VrrpDecodeError } from '../errors.js';
 import type { RuntimeConfig, RuntimeInstance, RuntimeSyncGroup } from '../from-config.js';
@@ -22,6 +22,7 @@ import { AdvertCache, sendAdverts } from './transmit.js';
 import { AhSender } from './ah.js';
 import { acceptSeq, type AhCounter } from '../ipsec-ah.js';
 import { VipController, type InstalledRouting } from './vips.js';
+import { VirtualLinks } from './vmac.js';
 
 export interface VrrpNodePorts {
   sockets: VrrpSocketFactory;
@@ -30,6 +31,8 @@ export interface VrrpNodePorts {
   routes?: RouteManager;
   announcer: Announcer;
   links?: LinkMonitor;
+  /** use_vmac / use_ipvlan interfaces (without it, an instance that has one cannot start). */
+  vlinks?: VirtualLinkManager;
   clock: Clock;
   runScript: ScriptRunner;
   files?: FileAccess;
@@ -66,6 +69,8 @@ export interface CarriedInstance {
   routing?: InstalledRouting;
   /** auth_type AH: the sequence counter (a reload must not restart it: peers would drop the numbers as replays). */
   ah?: AhCounter;
+  /** The base interface's ARP settings found before its VMAC was made (put back when the VMAC goes). */
+  vlinkBase?: Ipv4DevConf;
 }
 
 export interface InstanceStatus {
@@ -119,6 +124,7 @@ export class VrrpNode {
   private readonly notifier: Notifier;
   private readonly announcer: AnnounceScheduler;
   private readonly tracking: TrackingRunner;
+  private readonly vlinks: VirtualLinks;
   private readonly queue: Array<[string, Event, number | undefined]> = [];
   private draining = false;
   private phase: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -135,6 +141,7 @@ export class VrrpNode {
     const clock = ports.clock;
     this.notifier = new Notifier(ports.runScript, this.bus, clock, opts.notifyTimeoutMs ?? NOTIFY_TIMEOUT_MS);
     this.announcer = new AnnounceScheduler(clock, ports.announcer, this.bus);
+    this.vlinks = new VirtualLinks(ports.vlinks, ports.addresses, this.bus);
     for (const rc of config.instances) {
       const name = rc.core.name;
       const carried = opts.carry?.get(name);
@@ -152,6 +159,7 @@ export class VrrpNode {
         carried: carried !== undefined,
       });
       if (carried) this.inst.get(name)!.vips.adopt(carried.installed, carried.held, carried.routing);
+      if (carried && rc.vlink) this.vlinks.adopt(name, rc.vlink, carried.vlinkBase);
       const k = sockKey(rc.ifname, rc.core.family, usesAh(rc));
       this.onSocket.set(k, [...(this.onSocket.get(k) ?? []), rc]);
       const l = sockKey(rc.ifname, rc.core.family);
@@ -172,9 +180,12 @@ export class VrrpNode {
     if (this.phase !== 'new') throw new VrrpRuntimeError('bad_lifecycle', `start() in phase ${this.phase}`);
     this.phase = 'starting';
     try {
+      // The VMAC / ipvlan interfaces first: the sockets and VIPs of their instances live on them.
+      for (const i of this.inst.values()) if (!i.carried && i.rc.vlink) await this.vlinks.create(i.rc.core.name, i.rc.vlink);
       this.openSockets();
     } catch (e) {
       this.closeSockets();
+      await this.removeVlinks(() => true);
       this.phase = 'stopped';
       throw e;
     }
@@ -270,8 +281,18 @@ export class VrrpNode {
     await this.notifier.drain(grace);
     await trackingDone;
     this.closeSockets();
+    // After the VIPs (they are on it) and the sockets: keepalived deletes the VMAC at shutdown.
+    if (!(await this.within(this.removeVlinks(() => true), grace))) {
+      this.bus.emit('vrrp.error', { instance: null, code: 'stop_vlinks_timeout', message: `VMAC / ipvlan removal did not finish within ${grace} ms` });
+    }
     this.phase = 'stopped';
     this.bus.emit('vrrp.stopped', { instances: [...this.inst.keys()], durationMs: this.ports.clock.now() - t0 });
+  }
+
+  /** Deletes the VMAC / ipvlan interfaces of the instances `which` selects that this node holds. */
+  private async removeVlinks(which: (name: string) => boolean): Promise<void> {
+    const held = new Set(this.vlinks.held());
+    for (const [name, i] of this.inst) if (i.rc.vlink && held.has(i.rc.vlink.name) && which(name)) await this.vlinks.remove(name, i.rc.vlink.name);
   }
 
   /**
@@ -300,10 +321,14 @@ export class VrrpNode {
     await this.notifier.drain(grace);
     await trackingDone;
     this.closeSockets();
+    await this.within(this.removeVlinks((n) => !keep.has(n)), grace);
     for (const [name, i] of this.inst) {
-      if (keep.has(name)) {
-        out.set(name, { st: i.st, counters: { ...i.counters }, installed: i.vips.installedSpecs(), held: i.vips.held, routing: i.vips.installedRouting(), ...(i.ah ? { ah: { ...i.ah.counter } } : {}) });
-      }
+      if (!keep.has(name)) continue;
+      const c: CarriedInstance = { st: i.st, counters: { ...i.counters }, installed: i.vips.installedSpecs(), held: i.vips.held, routing: i.vips.installedRouting() };
+      if (i.ah) c.ah = { ...i.ah.counter };
+      const base = i.rc.vlink ? this.vlinks.savedBase(i.rc.vlink.base) : undefined;
+      if (base) c.vlinkBase = base;
+      out.set(name, c);
     }
     const groups = new Map<string, VrrpStateName>();
     for (const [g, rt] of this.groups) if (rt.cfg.members.every((m) => keep.has(m))) groups.set(g, rt.state);

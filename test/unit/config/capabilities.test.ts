@@ -47,3 +47,14 @@ test('authentication AH runs: an AH configuration gets no "not run" note (it did
   assert.deepEqual(capabilityNotes(cfg.model, cfg.locs), []);
   rmSync(dir, { recursive: true });
 });
+
+test('use_vmac / use_ipvlan run: check-config notes nothing for them', () => {
+  const cfg = loadConfig(seed('sync-group-full.conf'), { configId: 'x' });
+  const v = cfg.model.vrrp_instances[0] as Record<string, unknown>;
+  v.use_vmac = {};
+  assert.ok(featuresUsed(cfg.model).has('vmac'));
+  assert.equal(FEATURES.vmac.runs, true);
+  assert.deepEqual(capabilityNotes(cfg.model, cfg.locs).filter((n) => n.message.includes('use_vmac')), []);
+  const none = Object.fromEntries(Object.entries(FEATURES).map(([k, f]) => [k, { ...f, runs: false }])) as Record<FeatureKey, Feature>;
+  assert.ok(capabilityNotes(cfg.model, cfg.locs, none).some((n) => n.message.includes('use_vmac')));
+});

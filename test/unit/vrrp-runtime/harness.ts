@@ -8,6 +8,7 @@ import { runtimeConfig, type FromConfigIssue, type InterfaceAddresses, type Runt
 import { VrrpNode, type VrrpNodeOptions } from '../../../src/vrrp/runtime/node.js';
 import { memFs } from '../config/memfs.js';
 import { FakeAddresses, FakeAnnouncer, FakeClock, FakeFiles, FakeLan, FakeLinks, FakeRunner } from './fakes.js';
+import type { VirtualLinkManager } from '../../../src/net/ports.js';
 
 export function configFrom(text: string, ifs: Record<string, InterfaceAddresses> = { eth0: { ipv4: '10.0.0.1', ipv6LinkLocal: 'fe80::1' } }): { config: RuntimeConfig; issues: FromConfigIssue[]; parseErrors: string[] } {
   const parsed = parseKeepalivedText(text, '/t.conf', memFs({}));
@@ -49,7 +50,7 @@ export function world(): World {
 }
 
 /** A node named `name` with primary address `address` on eth0 running `text`. */
-export function addNode(w: World, name: string, address: string, text: string, opts: VrrpNodeOptions & { failOpen?: Error; ll?: string } = {}): TestNode {
+export function addNode(w: World, name: string, address: string, text: string, opts: VrrpNodeOptions & { failOpen?: Error; ll?: string; vlinks?: VirtualLinkManager } = {}): TestNode {
   const ll = opts.ll ?? `fe80::${address.split('.').at(-1)}`;
   const { config, issues, parseErrors } = configFrom(text, { eth0: { ipv4: address, ipv6LinkLocal: ll }, eth1: { ipv4: address.replace(/^10\.0\./, '10.1.') } });
   const errs = [...parseErrors, ...issues.filter((i) => i.severity === 'error').map((i) => i.message)];
@@ -64,7 +65,7 @@ export function addNode(w: World, name: string, address: string, text: string, o
   const events: TestNode['events'] = [];
   bus.onAny((payload, n) => events.push({ name: n as keyof VrrpEvents, payload, t: w.clock.now() }));
   const sockets = w.lan.factory(name, [address, ll], opts.failOpen ? { failOpen: opts.failOpen } : {});
-  const node = new VrrpNode(config, { sockets, addresses: addrs, announcer, links, clock: w.clock, runScript: runner.run, files }, { ...opts, bus });
+  const node = new VrrpNode(config, { sockets, addresses: addrs, announcer, links, clock: w.clock, runScript: runner.run, files, ...(opts.vlinks ? { vlinks: opts.vlinks } : {}) }, { ...opts, bus });
   const tn: TestNode = {
     name,
     node,
