@@ -44,6 +44,8 @@ export interface ResolvedVrrpGlobal {
   script_user?: { user: string; group?: string };
   enable_script_security: boolean;
   startup_delay: number;
+  /** The Accept_Mode firewall (nftables, nftables_priority, nftables_counters). */
+  nftables: { table: string; priority: number; counters: boolean };
 }
 
 /** A tracked object with the weight keepalived uses (0 = FAULT when down). */

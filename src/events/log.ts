@@ -48,6 +48,14 @@ function line<K extends keyof VrrpEvents>(name: K, p: VrrpEvents[K]): Line {
       const e = p as VrrpEvents['vrrp.route'];
       return ['info', `(${e.instance}) ${e.op === 'add' ? 'added' : 'removed'} ${e.what}${e.changed ? '' : e.op === 'add' ? ' (already present: left in place on release)' : ' (was not present)'}`];
     }
+    case 'vrrp.firewall': {
+      const e = p as VrrpEvents['vrrp.firewall'];
+      return ['info', `(${e.instance}) ${e.op === 'add' ? 'dropping' : 'no longer dropping'} traffic to ${e.addresses.join(', ')} (no accept mode)`];
+    }
+    case 'vrrp.firewall_table': {
+      const e = p as VrrpEvents['vrrp.firewall_table'];
+      return ['info', `nftables table inet ${e.table} ${e.op === 'create' ? 'created' : 'deleted'}`];
+    }
     case 'vrrp.announce':
       return ['debug', 'announce'];
     case 'vrrp.counter':

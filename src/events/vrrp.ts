@@ -38,6 +38,10 @@ export interface VrrpEvents {
   'vrrp.vip': { instance: string; op: 'add' | 'remove'; ifname: string; address: string; prefix: number; changed: boolean };
   /** A virtual_route or virtual_rule installed or removed; `changed` false: it was already there (an operator's, left in place). */
   'vrrp.route': { instance: string; op: 'add' | 'remove'; kind: 'route' | 'rule'; what: string; changed: boolean };
+  /** An instance's VIPs entered (add) or left (remove) the nftables drop sets (RFC 5798 §6.4.3 Accept_Mode False). */
+  'vrrp.firewall': { instance: string; op: 'add' | 'remove'; addresses: string[] };
+  /** The nftables table was created (start) or deleted (stop). */
+  'vrrp.firewall_table': { table: string; op: 'create' | 'delete' };
   /** GARP / unsolicited NA sent for a VIP. */
   'vrrp.announce': { instance: string; ifname: string; address: string; reason: string };
   /** A notify script ran (or failed to). */
