@@ -47,6 +47,8 @@ export function resolveGlobal(g: GlobalDefs | undefined): ResolvedVrrpGlobal {
     default_interface: d.default_interface ?? 'eth0',
     enable_script_security: d.enable_script_security === true,
     startup_delay: d.vrrp_startup_delay ?? 0,
+    // keepalived: table `keepalived`, priority -1; lvsd's own table is `lvsd` unless named.
+    nftables: { table: d.nftables ?? 'lvsd', priority: d.nftables_priority ?? -1, counters: d.nftables_counters === true },
   };
   if (d.router_id !== undefined) out.router_id = d.router_id;
   if (d.vmac_prefix !== undefined) out.vmac_prefix = d.vmac_prefix;

@@ -46,6 +46,8 @@ export interface ResolvedVrrpGlobal {
   startup_delay: number;
   /** Name prefix of VMAC interfaces (keepalived vmac_prefix; default "vrrp"). */
   vmac_prefix?: string;
+  /** The Accept_Mode firewall (nftables, nftables_priority, nftables_counters). */
+  nftables: { table: string; priority: number; counters: boolean };
 }
 
 /** A tracked object with the weight keepalived uses (0 = FAULT when down). */

@@ -5,6 +5,8 @@
 // (unchanged instances carried over with their state, the new table reconciled entry by entry, a
 // broken configuration rejected while the running one goes on); SIGTERM / SIGINT stop gracefully.
 // Observability (logs, metrics, notifications, the control socket) subscribes to the two buses.
+import { NftFirewall } from '../net/nft.js';
+import type { FirewallOptions } from '../net/nft-ruleset.js';
 import { networkInterfaces } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { loadToRun } from '../config/load.js';
@@ -88,6 +90,8 @@ export class Daemon {
   ownership!: Ownership;
   syncd: SyncdFollower | undefined;
   private ports: LinuxPorts | undefined;
+  /** The nftables Accept_Mode table (config.firewall), shared by successive VRRP nodes across reloads. */
+  private firewall: NftFirewall | undefined;
   private desired: VirtualServer[] = [];
   private readonly since = new Map<string, { at: number; reason: string | null }>();
   private readonly pendingNotify = new Set<Promise<void>>();
@@ -180,6 +184,7 @@ export class Daemon {
     } finally {
       clearInterval(keepAlive);
       this.ports?.close();
+      this.firewall?.close();
       this.kernel?.close();
       this.logger.flush();
     }
@@ -335,7 +340,9 @@ export class Daemon {
 
   private makeNode(config: RuntimeConfig, carry?: { instances: Map<string, CarriedInstance>; groups: Map<string, VrrpStateName> }): VrrpNode {
     const ports = this.ports!;
-    return new VrrpNode(config, { ...ports, addresses: this.gatedAddresses(ports.addresses) }, {
+    if (config.firewall && !this.firewall) this.firewall = new NftFirewall(config.firewall);
+    const firewall = config.firewall ? this.firewall : undefined;
+    return new VrrpNode(config, { ...ports, addresses: this.gatedAddresses(ports.addresses), ...(firewall ? { firewall } : {}) }, {
       bus: this.vrrpBus,
       onFatal: (e) => {
         this.fatal = e;
@@ -547,6 +554,13 @@ export class Daemon {
       if (this.vrrp && newConfig) {
         const plan = planVrrpReload(this.vrrp.config, newConfig);
         const carry = await this.vrrp.node.handOver(plan.keep);
+        // A table that the new configuration names differently (or no longer needs) goes with the old node.
+        const oldFw = this.firewall;
+        if (oldFw && !sameFirewall(oldFw.options, newConfig.firewall)) {
+          await oldFw.stop().catch(() => undefined);
+          oldFw.close();
+          this.firewall = undefined;
+        }
         const node = this.makeNode(newConfig, carry);
         await node.start();
         this.vrrp = { node, config: newConfig };
@@ -682,4 +696,9 @@ export class Daemon {
       syncDaemon: this.syncd ? { state: this.syncd.state === 'both' ? 'master' : this.syncd.state, interface: this.syncd.cfg.interface } : null,
     };
   }
+}
+
+/** The same nftables table, tuned the same way. */
+function sameFirewall(a: FirewallOptions, b: FirewallOptions | undefined): boolean {
+  return b !== undefined && a.table === b.table && a.priority === b.priority && a.counters === b.counters;
 }

@@ -54,6 +54,14 @@ function line<K extends keyof VrrpEvents>(name: K, p: VrrpEvents[K]): Line {
       const verb = { create: 'created', adopt: 'kept', remove: 'removed', 'remove-stale': 'removed the stale' }[e.op];
       return ['info', `(${e.instance}) ${verb} ${what} interface ${e.ifname} on ${e.base}`];
     }
+    case 'vrrp.firewall': {
+      const e = p as VrrpEvents['vrrp.firewall'];
+      return ['info', `(${e.instance}) ${e.op === 'add' ? 'dropping' : 'no longer dropping'} traffic to ${e.addresses.join(', ')} (no accept mode)`];
+    }
+    case 'vrrp.firewall_table': {
+      const e = p as VrrpEvents['vrrp.firewall_table'];
+      return ['info', `nftables table inet ${e.table} ${e.op === 'create' ? 'created' : 'deleted'}`];
+    }
     case 'vrrp.announce':
       return ['debug', 'announce'];
     case 'vrrp.counter':

@@ -40,6 +40,10 @@ export interface VrrpEvents {
   'vrrp.route': { instance: string; op: 'add' | 'remove'; kind: 'route' | 'rule'; what: string; changed: boolean };
   /** A VMAC (macvlan) or ipvlan interface created, adopted on reload, removed at stop, or a stale one removed at start. */
   'vrrp.vlink': { instance: string; op: 'create' | 'adopt' | 'remove' | 'remove-stale'; ifname: string; base: string; kind: 'macvlan' | 'ipvlan' };
+  /** An instance's VIPs entered (add) or left (remove) the nftables drop sets (RFC 5798 §6.4.3 Accept_Mode False). */
+  'vrrp.firewall': { instance: string; op: 'add' | 'remove'; addresses: string[] };
+  /** The nftables table was created (start) or deleted (stop). */
+  'vrrp.firewall_table': { table: string; op: 'create' | 'delete' };
   /** GARP / unsolicited NA sent for a VIP. */
   'vrrp.announce': { instance: string; ifname: string; address: string; reason: string };
   /** A notify script ran (or failed to). */

@@ -229,3 +229,23 @@ export interface VirtualLinkManager {
   /** net.ipv6.conf.IF.disable_ipv6. */
   setIpv6Disabled(ifname: string, disabled: boolean): Promise<void>;
 }
+
+/** A virtual address to drop while its instance is master without Accept_Mode (RFC 5798 §6.4.3). */
+export interface FirewallVip {
+  ifname: string;
+  address: string;
+}
+
+/**
+ * The Accept_Mode firewall: one table of lvsd's own whose sets hold the addresses whose traffic is dropped.
+ * The VRRP runtime adds an instance's VIPs before it adds the addresses and removes them after.
+ */
+export interface VipFirewall {
+  /** Replace any table of that name (left by a run that did not stop cleanly) with an empty one, then add `vips`. */
+  start(vips: readonly FirewallVip[]): Promise<void>;
+  add(vips: readonly FirewallVip[]): Promise<void>;
+  /** Elements that are not there are not an error. */
+  remove(vips: readonly FirewallVip[]): Promise<void>;
+  /** Delete the table and everything in it. */
+  stop(): Promise<void>;
+}

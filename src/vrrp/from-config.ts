@@ -3,6 +3,7 @@
 // commands, tracking). keepalived's own fixes (state MASTER clears nopreempt and preempt_delay, priority 255
 // without `state` means MASTER, v2 intervals in whole seconds, v3 in 10 ms steps) are applied by the resolver;
 // this module re-checks what the core relies on and refuses what the runtime cannot do.
+import type { FirewallOptions } from '../net/nft-ruleset.js';
 import type { Command } from '../config/model/common.js';
 import type { VirtualIp } from '../config/model/vrrp-ip.js';
 import type { ResolvedInstance, ResolvedNotify, ResolvedRoute, ResolvedRule, ResolvedTrack, ResolvedVrrp } from '../config/resolve-vrrp.js';
@@ -65,6 +66,8 @@ export interface RuntimeInstance {
   unicastFaultNoPeer: boolean;
   /** use_vmac / use_ipvlan: the interface lvsd creates at start (the VIPs go on it) and deletes at stop. */
   vlink?: VirtualLinkSpec;
+  /** RFC 5798 §6.4.3 Accept_Mode False and not the address owner: as master, traffic to the VIPs is dropped. */
+  dropVips: boolean;
 }
 
 export interface ScriptSpec {
@@ -94,6 +97,8 @@ export interface RuntimeConfig {
   trackFiles: TrackFileSpec[];
   /** keepalived vrrp_startup_delay (ms). */
   startupDelayMs: number;
+  /** The nftables table that drops traffic to the VIPs of `dropVips` instances; absent when none has any. */
+  firewall?: FirewallOptions;
 }
 
 export interface FromConfigIssue {
@@ -406,14 +411,12 @@ export function runtimeInstance(r: ResolvedInstance, v: ResolvedVrrp, host: Host
     gnaIntervalMs: Math.round(g.gna_interval * 1000),
     oldUnicastChecksum: r.old_unicast_checksum === true,
     unicastFaultNoPeer: r.unicast_fault_no_peer,
+    // RFC 5798 §6.4.3: a master without Accept_Mode that is not the owner MUST NOT accept packets for the VIPs
+    // (keepalived: vrrp_handle_accept_mode). The runtime puts them in the firewall's sets while it holds them.
+    dropVips: !r.accept && !r.address_owner,
   };
   if (sg) out.syncGroup = sg.name;
   if (vlink) out.vlink = vlink;
-  if (!r.accept && !r.address_owner) {
-    // RFC 5798 §6.4.3 Accept_Mode False: a master must not accept packets for the VIPs. keepalived does it
-    // with firewall rules (vrrp_iptables / nftables); lvsd installs none yet.
-    warn('not-enforced', `vrrp_instance ${r.name}: no_accept / strict mode: lvsd does not install firewall rules to drop traffic to the VIPs`);
-  }
   if (r.unicast_ttl !== undefined) {
     warn('ignored-option', `vrrp_instance ${r.name}: unicast_ttl is not supported; unicast adverts are sent with TTL 255 and any TTL is accepted from unicast peers`);
   }
@@ -480,5 +483,7 @@ export function runtimeConfig(v: ResolvedVrrp, host: HostAddresses): { config: R
     for (const t of i.trackScripts) if (!scripts.some((s) => s.name === t.name)) issues.push({ severity: 'error', code: 'unknown-script', instance: i.core.name, message: `vrrp_instance ${i.core.name}: track_script ${t.name} is not defined` });
     for (const t of i.trackFiles) if (!trackFiles.some((f) => f.name === t.name)) issues.push({ severity: 'error', code: 'unknown-track-file', instance: i.core.name, message: `vrrp_instance ${i.core.name}: track_file ${t.name} is not defined` });
   }
-  return { config: { instances, syncGroups, scripts, trackFiles, startupDelayMs: Math.round(v.global.startup_delay * 1000) }, issues };
+  const config: RuntimeConfig = { instances, syncGroups, scripts, trackFiles, startupDelayMs: Math.round(v.global.startup_delay * 1000) };
+  if (instances.some((i) => i.dropVips)) config.firewall = { ...v.global.nftables };
+  return { config, issues };
 }

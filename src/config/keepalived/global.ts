@@ -400,12 +400,17 @@ export const globalDefsTable: KeywordTable<G> = {
   enable_traps: unsupported('SNMP traps are not supported by lvsd'),
   enable_dbus: unsupported('DBus is not supported by lvsd'),
   dbus_service_name: unsupported('DBus is not supported by lvsd'),
-  vrrp_iptables: unsupported('lvsd manages no firewall (no_accept is not enforced with iptables)'),
+  vrrp_iptables: unsupported('lvsd enforces no_accept with nftables only (see nftables); no iptables chains are used'),
   vrrp_ipsets: unsupported('lvsd manages no firewall or ipsets'),
-  nftables: unsupported('lvsd manages no firewall (no_accept is not enforced with nftables)'),
-  nftables_priority: unsupported('lvsd manages no firewall'),
-  nftables_ifindex: unsupported('lvsd manages no firewall'),
-  nftables_counters: unsupported('lvsd manages no firewall'),
+  nftables: {
+    handle: (s, g, ctx) => {
+      if (!ctx.arity(s, 0, 1)) return;
+      ctx.set(g, 'nftables', s.args[0]?.text ?? 'lvsd', s);
+    },
+  },
+  nftables_priority: intKw('nftables_priority', -2147483648, 2147483647),
+  nftables_ifindex: flag('nftables_ifindex'),
+  nftables_counters: flag('nftables_counters'),
   nftables_ipvs: unsupported('lvsd sets no fwmarks for virtual server groups'),
   nftables_ipvs_priority: unsupported('lvsd sets no fwmarks for virtual server groups'),
   nftables_ipvs_start_fwmark: unsupported('lvsd sets no fwmarks for virtual server groups'),

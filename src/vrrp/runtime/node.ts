@@ -4,7 +4,7 @@
 // (receive -> step -> send, timer -> step -> send) is synchronous: VIP changes, announcements, notify and
 // check scripts run beside it and are never awaited by it.
 import { vrrpBus, type VrrpBus } from '../../events/vrrp.js';
-import type { AddressManager, AddressSpec, Announcer, Ipv4DevConf, LinkMonitor, ReceivedPacket, RouteManager, VirtualLinkManager, VrrpSocket, VrrpSocketFactory } from '../../net/ports.js';
+import type { AddressManager, AddressSpec, Announcer, Ipv4DevConf, LinkMonitor, ReceivedPacket, RouteManager, VipFirewall, VirtualLinkManager, VrrpSocket, VrrpSocketFactory } from '../../net/ports.js';
 import { emptyCounters, type CounterName, type Counters } from '../counters.js';
 import { VrrpDecodeError } from '../errors.js';
 import type { RuntimeConfig, RuntimeInstance, RuntimeSyncGroup } from '../from-config.js';
@@ -36,6 +36,8 @@ export interface VrrpNodePorts {
   clock: Clock;
   runScript: ScriptRunner;
   files?: FileAccess;
+  /** RFC 5798 §6.4.3: drops traffic to the VIPs of instances without Accept_Mode (config.firewall says which table). */
+  firewall?: VipFirewall;
 }
 
 export interface VrrpNodeOptions {
@@ -129,6 +131,8 @@ export class VrrpNode {
   private draining = false;
   private phase: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
+  /** The firewall's table exists (created at start; deleted at stop). */
+  private firewallUp = false;
   /** Packets for a VRID no instance here has. */
   unknownVrid = 0;
 
@@ -190,6 +194,7 @@ export class VrrpNode {
       throw e;
     }
     await Promise.all([...this.inst.values()].filter((i) => !i.carried).map((i) => i.vips.removeStale()));
+    await this.startFirewall();
     this.tracking.start();
     if (this.config.startupDelayMs > 0) {
       // keepalived vrrp_startup_delay: give the network time to come up before the first election.
@@ -207,6 +212,44 @@ export class VrrpNode {
       for (const [t, at] of Object.entries(i.st.timers)) if (at !== null) i.timers.set(t as keyof InstanceState['timers'], at);
     }
     this.bus.emit('vrrp.started', { instances: [...this.inst.keys()], interfaces: [...this.sockets.keys()] });
+  }
+
+  /**
+   * RFC 5798 §6.4.3 Accept_Mode False: create the table (replacing one a crashed run left), with the VIPs of
+   * carried masters already in it. Without nf_tables the node runs on and says once that nothing is dropped.
+   */
+  private async startFirewall(): Promise<void> {
+    const fo = this.config.firewall;
+    const dropping = [...this.inst.values()].filter((i) => i.rc.dropVips);
+    if (!fo || dropping.length === 0) return;
+    const names = dropping.map((i) => i.rc.core.name).join(', ');
+    const fw = this.ports.firewall;
+    if (!fw) {
+      this.bus.emit('vrrp.error', { instance: null, code: 'firewall_unavailable', message: `no firewall: traffic to the VIPs of ${names} (no accept mode) is not dropped` });
+      return;
+    }
+    const held = dropping.filter((i) => i.carried && i.vips.held);
+    try {
+      await fw.start(held.flatMap((i) => i.vips.firewallVips()));
+    } catch (e) {
+      for (const i of held) i.vips.setDropping(false);
+      this.bus.emit('vrrp.error', { instance: null, code: 'firewall_unavailable', message: `nftables table inet ${fo.table} cannot be created (${(e as Error).message}): traffic to the VIPs of ${names} (no accept mode) is not dropped` });
+      return;
+    }
+    this.firewallUp = true;
+    for (const i of dropping) i.vips.useFirewall(fw);
+    this.bus.emit('vrrp.firewall_table', { table: fo.table, op: 'create' });
+  }
+
+  private async stopFirewall(): Promise<void> {
+    if (!this.firewallUp) return;
+    this.firewallUp = false;
+    try {
+      await this.ports.firewall!.stop();
+      this.bus.emit('vrrp.firewall_table', { table: this.config.firewall!.table, op: 'delete' });
+    } catch (e) {
+      this.bus.emit('vrrp.error', { instance: null, code: 'firewall_delete_failed', message: `nftables table inet ${this.config.firewall!.table}: ${(e as Error).message}` });
+    }
   }
 
   private openSockets(): void {
@@ -278,6 +321,8 @@ export class VrrpNode {
     if (!(await this.within(Promise.all([...this.inst.values()].map((i) => i.vips.idle())), grace))) {
       this.bus.emit('vrrp.error', { instance: null, code: 'stop_vips_timeout', message: `VIP removal did not finish within ${grace} ms` });
     }
+    // After the VIPs are gone: the table and everything lvsd put in it.
+    await this.within(this.stopFirewall(), grace);
     await this.notifier.drain(grace);
     await trackingDone;
     this.closeSockets();

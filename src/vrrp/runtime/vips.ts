@@ -4,7 +4,9 @@
 // `src` may be a VIP, a rule may point at the routes' table); a release removes the rules, the routes,
 // then the VIPs. A release removes exactly what this instance installed: an address, route or rule that
 // was already there when it became master (an operator's) is left alone.
-import type { AddressManager, AddressSpec, RouteManager, RouteSpec, RuleSpec } from '../../net/ports.js';
+// Accept_Mode False (RFC 5798 §6.4.3): with a firewall set, the VIPs enter its drop sets before the first
+// address is added and leave them after the last one is removed, so no moment accepts traffic to them.
+import type { AddressManager, AddressSpec, FirewallVip, RouteManager, RouteSpec, RuleSpec, VipFirewall } from '../../net/ports.js';
 import type { VrrpBus } from '../../events/vrrp.js';
 
 const key = (a: AddressSpec): string => `${a.ifname}|${a.address}/${a.prefix}`;
@@ -36,6 +38,9 @@ export class VipController {
   /** Bumped on every add/remove request: a queued announcement checks it is still current. */
   generation = 0;
   held = false;
+  private firewall: VipFirewall | undefined;
+  /** The VIPs are in the firewall's drop sets. */
+  private dropping = false;
 
   constructor(
     private readonly instance: string,
@@ -45,6 +50,16 @@ export class VipController {
     routing?: RoutingSpecs,
   ) {
     this.routing = routing ?? { manager: undefined, routes: [], rules: [] };
+  }
+
+  /** Drop traffic to the VIPs while they are held (the node sets it once the firewall's table exists). */
+  useFirewall(fw: VipFirewall | undefined): void {
+    this.firewall = fw;
+  }
+
+  /** The VIPs as firewall elements (also those of a carried instance, for the node's start). */
+  firewallVips(): FirewallVip[] {
+    return this.specs.map((a) => ({ ifname: a.ifname, address: a.address }));
   }
 
   private enqueue(f: () => Promise<void>): Promise<void> {
@@ -74,6 +89,15 @@ export class VipController {
     this.generation++;
     this.held = true;
     return this.enqueue(async () => {
+      if (this.firewall && !this.dropping) {
+        try {
+          await this.firewall.add(this.firewallVips());
+          this.dropping = true;
+          this.bus.emit('vrrp.firewall', { instance: this.instance, op: 'add', addresses: this.specs.map((a) => a.address) });
+        } catch (e) {
+          this.failRouting('firewall_add_failed', `nftables: add ${this.specs.length} VIP(s) to the drop sets`, e);
+        }
+      }
       for (const a of this.specs) {
         try {
           const changed = await this.am.add(a);
@@ -120,6 +144,15 @@ export class VipController {
           this.bus.emit('vrrp.vip', { instance: this.instance, op: 'remove', ifname: a.ifname, address: a.address, prefix: a.prefix, changed });
         } catch (e) {
           this.fail('remove', a, e);
+        }
+      }
+      if (this.firewall && this.dropping) {
+        try {
+          await this.firewall.remove(this.firewallVips());
+          this.dropping = false;
+          this.bus.emit('vrrp.firewall', { instance: this.instance, op: 'remove', addresses: this.specs.map((a) => a.address) });
+        } catch (e) {
+          this.failRouting('firewall_remove_failed', `nftables: remove ${this.specs.length} VIP(s) from the drop sets`, e);
         }
       }
     });
@@ -204,6 +237,13 @@ export class VipController {
     for (const r of routing?.routes ?? []) this.routesIn.set(specKey(r), r);
     for (const r of routing?.rules ?? []) this.rulesIn.set(specKey(r), r);
     this.held = held;
+    // A carried master's VIPs are put back in the drop sets when the new node creates the table.
+    this.dropping = held;
+  }
+
+  /** The node created the table with these VIPs in it already (a carried master), or without them. */
+  setDropping(d: boolean): void {
+    this.dropping = d;
   }
 
   installedSpecs(): AddressSpec[] {

@@ -91,12 +91,22 @@ test('global_defs: scripts, FIFOs, script user and security, dynamic interfaces'
 });
 
 test('global_defs: process tuning is read into the model and flagged not applied; SNMP/DBus/firewall keywords are flagged only', () => {
-  const r = g('vrrp_priority -10', 'checker_priority 3', 'vrrp_rt_priority 50', 'vrrp_cpu_affinity 0 1', 'vrrp_rlimit_rtime 5000', 'max_auto_priority', 'enable_snmp_vrrp', 'enable_traps', 'vrrp_ipsets a b', 'nftables keepalived', 'enable_dbus');
+  const r = g('vrrp_priority -10', 'checker_priority 3', 'vrrp_rt_priority 50', 'vrrp_cpu_affinity 0 1', 'vrrp_rlimit_rtime 5000', 'max_auto_priority', 'enable_snmp_vrrp', 'enable_traps', 'vrrp_ipsets a b', 'vrrp_iptables IN OUT', 'enable_dbus');
   const d = r.model.global_defs;
   assert.deepEqual([d?.vrrp_priority, d?.checker_priority, d?.vrrp_rt_priority, d?.vrrp_cpu_affinity, d?.vrrp_rlimit_rttime, d?.max_auto_priority], [-10, 3, 50, [0, 1], 5000, 99]);
   assert.deepEqual(ds(r, 'not-supported').map((x) => x.split(':')[0]), ['2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
   assert.deepEqual(ds(r, 'deprecated-keyword'), ['6:3 warning deprecated-keyword']);
   assert.match(r.diagnostics.find((x) => x.loc?.line === 8)?.message ?? '', /SNMP is not supported by lvsd/);
+});
+
+test('global_defs: the nftables keywords are read into the model (table name, priority, counters, ifindex) and flagged nothing', () => {
+  const r = g('nftables vrrpfw', 'nftables_priority -5', 'nftables_counters', 'nftables_ifindex');
+  const d = r.model.global_defs;
+  assert.deepEqual([d?.nftables, d?.nftables_priority, d?.nftables_counters, d?.nftables_ifindex], ['vrrpfw', -5, true, true]);
+  assert.deepEqual(ds(r), []);
+  // The keyword alone names lvsd's own table (keepalived's default is "keepalived").
+  assert.equal(g('nftables').model.global_defs?.nftables, 'lvsd');
+  assert.deepEqual(ds(g('nftables_priority x')).map((x) => x.split(' ')[1]), ['error']);
 });
 
 test('top-level global keywords outside global_defs are flagged, not unknown', () => {
