@@ -23,17 +23,31 @@ import type { IpvsKernel } from '../ipvs/ops.js';
 import { Reconciler } from '../ipvs/reconcile.js';
 import type { VirtualServer } from '../ipvs/types.js';
 import type { AddressManager, AddressSpec } from '../net/ports.js';
-import { runtimeConfig, type RuntimeConfig } from '../vrrp/from-config.js';
-import { VrrpRuntimeError } from '../vrrp/runtime/errors.js';
-import { interfaceAddresses, linuxPorts, type LinuxPorts } from '../vrrp/runtime/linux.js';
-import { VrrpNode, type CarriedInstance } from '../vrrp/runtime/node.js';
+import type { RuntimeConfig } from '../vrrp/from-config.js';
+import type { LinuxPorts } from '../vrrp/runtime/linux.js';
+import type { VrrpNode, CarriedInstance } from '../vrrp/runtime/node.js';
 import type { VrrpStateName } from '../vrrp/types.js';
 import { Ownership, type IpvsProgram } from './ownership.js';
 import { buildParts, type DaemonMode, type Parts } from './parts.js';
-import { planVrrpReload } from './reload.js';
 import type { DaemonStatus, InstanceReport } from './status.js';
 import { loadOwned, ownedFile, saveOwned } from './owned-store.js';
 import { SyncdFollower } from './syncd.js';
+
+/**
+ * The VRRP runtime (sockets, rtnetlink, the node), loaded when the configuration runs VRRP
+ * instances: a check-only start programs its table without loading it.
+ */
+async function loadVrrp() {
+  const [fc, linux, node, errors, reload] = await Promise.all([
+    import('../vrrp/from-config.js'),
+    import('../vrrp/runtime/linux.js'),
+    import('../vrrp/runtime/node.js'),
+    import('../vrrp/runtime/errors.js'),
+    import('./reload.js'),
+  ]);
+  return { runtimeConfig: fc.runtimeConfig, linuxPorts: linux.linuxPorts, interfaceAddresses: linux.interfaceAddresses, VrrpNode: node.VrrpNode, VrrpRuntimeError: errors.VrrpRuntimeError, planVrrpReload: reload.planVrrpReload };
+}
+type VrrpModules = Awaited<ReturnType<typeof loadVrrp>>;
 
 export const EXIT = { OK: 0, CONFIG_ERRORS: 2, RUNTIME: 3, USAGE: 64, NOINPUT: 66 } as const;
 
@@ -92,6 +106,8 @@ export class Daemon {
   private ports: LinuxPorts | undefined;
   /** The nftables Accept_Mode table (config.firewall), shared by successive VRRP nodes across reloads. */
   private firewall: NftFirewall | undefined;
+  /** Set by startVrrp (every VRRP path runs after it). */
+  private vr!: VrrpModules;
   private desired: VirtualServer[] = [];
   private readonly since = new Map<string, { at: number; reason: string | null }>();
   private readonly pendingNotify = new Set<Promise<void>>();
@@ -297,8 +313,9 @@ export class Daemon {
   }
 
   private async startVrrp(): Promise<number | undefined> {
+    this.vr = await loadVrrp();
     try {
-      this.ports = await linuxPorts();
+      this.ports = await this.vr.linuxPorts();
     } catch (e) {
       const msg = (e as Error).message;
       const perm = /EPERM|EACCES|not permitted|permission denied/i.test(`${(e as { code?: string }).code ?? ''} ${msg}`);
@@ -311,7 +328,7 @@ export class Daemon {
     try {
       await node.start();
     } catch (e) {
-      if (e instanceof VrrpRuntimeError) {
+      if (e instanceof this.vr.VrrpRuntimeError) {
         this.io.err(`lvsd run: ${e.message}`);
         await node.stop();
         return EXIT.RUNTIME;
@@ -328,8 +345,8 @@ export class Daemon {
     const ports = this.ports!;
     const names = [...new Set(resolved.instances.map((i) => i.interface).filter((n): n is string => n !== undefined))];
     const vipSet = new Set(resolved.instances.flatMap((i) => i.vips.map((v) => v.address)));
-    const addrs = await interfaceAddresses(ports, names, vipSet);
-    const { config, issues } = runtimeConfig(resolved, (n) => addrs.get(n));
+    const addrs = await this.vr.interfaceAddresses(ports, names, vipSet);
+    const { config, issues } = this.vr.runtimeConfig(resolved, (n) => addrs.get(n));
     for (const i of issues) log(`${this.o.file}: ${i.severity}: ${i.message}`);
     if (issues.some((i) => i.severity === 'error')) {
       log(`lvsd run: ${this.o.file} cannot run here`);
@@ -342,7 +359,7 @@ export class Daemon {
     const ports = this.ports!;
     if (config.firewall && !this.firewall) this.firewall = new NftFirewall(config.firewall);
     const firewall = config.firewall ? this.firewall : undefined;
-    return new VrrpNode(config, { ...ports, addresses: this.gatedAddresses(ports.addresses), ...(firewall ? { firewall } : {}) }, {
+    return new this.vr.VrrpNode(config, { ...ports, addresses: this.gatedAddresses(ports.addresses), ...(firewall ? { firewall } : {}) }, {
       bus: this.vrrpBus,
       onFatal: (e) => {
         this.fatal = e;
@@ -552,7 +569,7 @@ export class Daemon {
       const held = this.ownership.heldAddresses();
       this.ownership = new Ownership(next.program, next.vips, held);
       if (this.vrrp && newConfig) {
-        const plan = planVrrpReload(this.vrrp.config, newConfig);
+        const plan = this.vr.planVrrpReload(this.vrrp.config, newConfig);
         const carry = await this.vrrp.node.handOver(plan.keep);
         // A table that the new configuration names differently (or no longer needs) goes with the old node.
         const oldFw = this.firewall;

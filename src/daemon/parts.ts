@@ -3,7 +3,7 @@
 // checker context, the sync daemon, and how IPVS follows VRRP. A reload builds a new Parts and
 // compares it with the running one.
 import type { ConfigModel } from '../config/model/index.js';
-import { resolveLvs, type ResolvedVirtualServer } from '../config/resolve-lvs.js';
+import { resolveLvs, type ResolvedLvs, type ResolvedVirtualServer } from '../config/resolve-lvs.js';
 import { resolveVrrp } from '../config/resolve-vrrp.js';
 import type { ResolvedVrrp } from '../config/resolve-vrrp-types.js';
 import type { FactoryContext, TrackFileInfo } from '../check/factory.js';
@@ -21,6 +21,8 @@ export interface ScriptUser {
 export interface Parts {
   model: ConfigModel;
   vrrp: ResolvedVrrp | undefined;
+  /** The resolved LVS half (undefined in vrrp-only mode); `virtualServers` are its virtual servers. */
+  lvs: ResolvedLvs | undefined;
   virtualServers: ResolvedVirtualServer[];
   checkContext: FactoryContext;
   scriptUser: ScriptUser | undefined;
@@ -52,6 +54,7 @@ export function buildParts(model: ConfigModel, mode: DaemonMode, programOverride
   return {
     model,
     vrrp,
+    lvs,
     virtualServers: lvs?.virtual_servers ?? [],
     checkContext: { ...(lvs?.ssl ? { ssl: lvs.ssl } : {}), ...(su ? { scriptUser: su } : {}), trackFiles },
     scriptUser: su,

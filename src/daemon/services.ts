@@ -2,9 +2,8 @@
 // /healthz), the control socket (`lvsd status`, dumps, reload) and the notifications (notify FIFOs,
 // SMTP alerts). Each subscribes to the daemon's buses or reads its status; each is closed at stop.
 // The notifications follow the configuration: a reload restarts them with the new one.
-import { startControl } from '../control/server.js';
-import { writeDumps } from '../control/dumps.js';
-import { startMetrics } from '../metrics/index.js';
+// The metrics (prom-client, node:http), the control socket and the dump writers are loaded only
+// when they are on (or, for the dumps, at the first dump signal).
 import { startNotifications, type Notifications } from '../notify/index.js';
 import type { Daemon } from './daemon.js';
 
@@ -33,25 +32,36 @@ export async function startServices(d: Daemon, o: ServiceOptions): Promise<Close
   let notes: Notifications | undefined;
   const startNotes = async (): Promise<void> => {
     try {
-      notes = await startNotifications({ model: d.parts.model, vrrp: d.vrrpBus, lvs: d.lvsBus, log: notifyLog });
+      // The halves the daemon resolved already (the notifications resolve only what this mode left out).
+      const p = d.parts;
+      notes = await startNotifications({ model: p.model, vrrp: d.vrrpBus, lvs: d.lvsBus, log: notifyLog, resolved: { ...(p.vrrp ? { vrrp: p.vrrp } : {}), ...(p.lvs ? { lvs: p.lvs } : {}) } });
     } catch (e) {
       log.error({ event: 'notify.failed', error: (e as Error).message }, `notifications could not start: ${(e as Error).message}`);
     }
   };
   await startNotes();
-  let print = notifyPrint(d.parts.model);
+  // The model the running notifications were built from; its print is taken at the first reload
+  // (not at start: at 10,000 virtual servers it is a walk over all of them).
+  let printed: { model: Daemon['parts']['model']; print?: string } = { model: d.parts.model };
   d.lvsBus.on('daemon.reload', (e) => {
     // Restarted only when what they use changed: a FIFO's reader script and its pipe stay otherwise.
-    if (!e.ok || notifyPrint(d.parts.model) === print) return;
-    print = notifyPrint(d.parts.model);
+    if (!e.ok || d.parts.model === printed.model) return;
+    const print = notifyPrint(d.parts.model);
+    const before = (printed.print ??= notifyPrint(printed.model));
+    printed = { model: d.parts.model, print };
+    if (print === before) return;
     const old = notes;
     notes = undefined;
     void (old ? old.close() : Promise.resolve()).then(startNotes);
   });
   out.push({ close: () => notes?.close() });
 
-  d.dumper = async (what) => (await writeDumps(d.status(), what))[0] ?? '';
+  d.dumper = async (what) => {
+    const { writeDumps } = await import('../control/dumps.js');
+    return (await writeDumps(d.status(), what))[0] ?? '';
+  };
   if (o.metrics) {
+    const { startMetrics } = await import('../metrics/index.js');
     const m = await startMetrics({
       listen: o.metrics,
       version: d.o.version ?? '',
@@ -66,6 +76,7 @@ export async function startServices(d: Daemon, o: ServiceOptions): Promise<Close
     out.push(m);
   }
   if (o.control) {
+    const { startControl } = await import('../control/server.js');
     const c = await startControl({
       path: o.control,
       status: () => d.status(),

@@ -11,7 +11,7 @@ import type { VrrpBus } from '../events/vrrp.js';
 import { resolveIds } from '../exec/users.js';
 import { NotifyFifo, type FifoStats, type FifoTiming, type LogFn } from './fifo.js';
 import { NotifyRouter, type RouterStats } from './router.js';
-import { notifySettings, type HostFacts, type NotifySettings } from './settings.js';
+import { notifySettings, resolveFifos, resolveSmtp, type HostFacts, type NotifySettings } from './settings.js';
 import { Mailer, type MailerStats } from './smtp.js';
 
 export type { LogFn } from './fifo.js';
@@ -74,65 +74,76 @@ function hostFacts(model: ConfigModel, h: Partial<HostFacts> = {}): HostFacts {
 
 export async function startNotifications(o: NotificationsOptions): Promise<Notifications> {
   const log: LogFn = o.log ?? (() => {});
-  const vrrp = o.resolved?.vrrp ?? resolveVrrp(o.model);
-  const lvs = o.resolved?.lvs ?? resolveLvs(o.model);
-  const settings = notifySettings(o.model, hostFacts(o.model, o.host), vrrp, lvs);
-  for (const n of settings.notes) log('info', 'notify.config', n);
+  const host = hostFacts(o.model, o.host);
+  // What opens now: the FIFOs and the mail relay (and what keepalived would say about them).
+  const notes: string[] = [];
+  const fifoSpecs = resolveFifos(o.model, host, notes);
+  const smtp = resolveSmtp(o.model, host);
+  for (const n of notes) log('info', 'notify.config', n);
+  // The per-instance and per-server tables the router reads are built at the first event (or the
+  // first stats() / settings read), not at start: a daemon with 10,000 virtual servers and no
+  // event yet does not pay for them before it programs its table.
+  let settings: NotifySettings | undefined;
+  const getSettings = (): NotifySettings => (settings ??= notifySettings(o.model, host, o.resolved?.vrrp ?? resolveVrrp(o.model), o.resolved?.lvs ?? resolveLvs(o.model)));
 
-  const fifos = settings.fifos.map((spec) => NotifyFifo.open(spec, log, o.fifoTiming));
-  const mailer = settings.smtp
-    ? new Mailer({ smtp: settings.smtp, log, ...(o.mailBacklog !== undefined ? { backlog: o.mailBacklog } : {}), ...(o.tzOffsetMin !== undefined ? { tzOffsetMin: o.tzOffsetMin } : {}) })
+  const fifos = fifoSpecs.map((spec) => NotifyFifo.open(spec, log, o.fifoTiming));
+  const mailer = smtp
+    ? new Mailer({ smtp, log, ...(o.mailBacklog !== undefined ? { backlog: o.mailBacklog } : {}), ...(o.tzOffsetMin !== undefined ? { tzOffsetMin: o.tzOffsetMin } : {}) })
     : undefined;
 
   let deferred: NodeJS.Immediate | undefined;
   let pendingFlush: (() => void) | undefined;
-  const router = new NotifyRouter(settings, {
-    fifo: (kind, line) => {
-      for (const f of fifos) if (f.spec[kind]) f.write(line);
-    },
-    mail: (m) => {
-      mailer?.enqueue(m);
-    },
-    defer: (fn) => {
-      pendingFlush = fn;
-      deferred = setImmediate(() => {
-        deferred = undefined;
-        pendingFlush = undefined;
-        fn();
-      });
-    },
-  });
+  let routerObj: NotifyRouter | undefined;
+  const router = (): NotifyRouter =>
+    (routerObj ??= new NotifyRouter(getSettings(), {
+      fifo: (kind, line) => {
+        for (const f of fifos) if (f.spec[kind]) f.write(line);
+      },
+      mail: (m) => {
+        mailer?.enqueue(m);
+      },
+      defer: (fn) => {
+        pendingFlush = fn;
+        deferred = setImmediate(() => {
+          deferred = undefined;
+          pendingFlush = undefined;
+          fn();
+        });
+      },
+    }));
 
   const offs: (() => void)[] = [];
   if (o.vrrp) {
     offs.push(
-      o.vrrp.on('vrrp.transition', (p) => router.transition(p)),
-      o.vrrp.on('vrrp.group', (p) => router.group(p)),
-      o.vrrp.on('vrrp.priority', (p) => router.priority(p)),
-      o.vrrp.on('vrrp.conflict', (p) => router.conflict(p)),
-      o.vrrp.on('vrrp.stopped', (p) => router.stopped(p)),
+      o.vrrp.on('vrrp.transition', (p) => router().transition(p)),
+      o.vrrp.on('vrrp.group', (p) => router().group(p)),
+      o.vrrp.on('vrrp.priority', (p) => router().priority(p)),
+      o.vrrp.on('vrrp.conflict', (p) => router().conflict(p)),
+      o.vrrp.on('vrrp.stopped', (p) => router().stopped(p)),
     );
   }
   if (o.lvs) {
     offs.push(
-      o.lvs.on('check.state', (p) => router.checkState(p)),
-      o.lvs.on('lvs.rs', (p) => router.rs(p)),
-      o.lvs.on('lvs.quorum', (p) => router.quorum(p)),
+      o.lvs.on('check.state', (p) => router().checkState(p)),
+      o.lvs.on('lvs.rs', (p) => router().rs(p)),
+      o.lvs.on('lvs.quorum', (p) => router().quorum(p)),
     );
   }
   if (fifos.length || mailer) {
-    log('info', 'notify.started', `notifications: ${fifos.length} FIFO(s)${mailer ? `, mail to ${settings.smtp?.to.join(', ')} via ${settings.smtp?.host}:${settings.smtp?.port}` : ''}`, {
-      fifos: settings.fifos.map((f) => f.path),
+    log('info', 'notify.started', `notifications: ${fifos.length} FIFO(s)${mailer && smtp ? `, mail to ${smtp.to.join(', ')} via ${smtp.host}:${smtp.port}` : ''}`, {
+      fifos: fifoSpecs.map((f) => f.path),
     });
   }
 
   let closing: Promise<void> | undefined;
   return {
-    settings,
+    get settings() {
+      return getSettings();
+    },
     stats: () => ({
       fifos: fifos.map((f) => f.stats()),
       smtp: mailer ? { enabled: true, ...mailer.stats() } : { enabled: false },
-      events: { ...router.stats },
+      events: { ...(routerObj?.stats ?? { vrrpLines: 0, lvsLines: 0, mails: 0, unknown: 0 }) },
     }),
     close: () =>
       (closing ??= (async () => {

@@ -62,21 +62,26 @@ test('Dockerfile: a non-root build stage, then a runtime stage on the same Node 
   }
   const major = (img: string) => /^node:(\d+)-/.exec(img)?.[1];
   assert.equal(major(build.from), major(runtime.from), `${build.from} vs ${runtime.from}`);
-  const makefile = readFileSync(join(ROOT, 'Makefile'), 'utf8');
-  assert.equal(`node${major(runtime.from)}`, /--target=(node\d+)/.exec(makefile)?.[1], "the runtime image's Node is the Makefile bundle's target");
+  const bundler = readFileSync(join(ROOT, 'scripts', 'bundle.mjs'), 'utf8');
+  assert.equal(`node${major(runtime.from)}`, /target: '(node\d+)'/.exec(bundler)?.[1], "the runtime image's Node is the bundle's target (scripts/bundle.mjs)");
   assert.match(runtime.from, /-slim$/, 'the runtime stage uses the slim image (no compilers)');
 });
 
-test('Dockerfile: the bundle is built with the Makefile\'s esbuild command; the native sources copied are binding.gyp\'s', () => {
+test('Dockerfile: the bundle is built with the Makefile\'s command (scripts/bundle.mjs); the native sources copied are binding.gyp\'s', () => {
   const [build, runtime] = readDockerfile() as [ReturnType<typeof readDockerfile>[0], ReturnType<typeof readDockerfile>[0]];
-  const esbuildArgs = (text: string) => {
-    const m = /esbuild (src\/cli\/main\.ts[\s\S]*?const require = __lvsdRequire\(import\.meta\.url\);")/.exec(text);
-    assert.ok(m, 'an esbuild src/cli/main.ts ... command');
-    return m[1]!.replace(/\\\n/g, ' ').replace(/--outfile=\S+/, '--outfile=OUT').split(/\s+/).join(' ');
-  };
+  const bundler = /(?:\$\(NODE\)|node) (scripts\/bundle\.mjs) (\S+)/;
   const makefile = readFileSync(join(ROOT, 'Makefile'), 'utf8');
+  const made = bundler.exec(makefile);
+  assert.ok(made, 'the Makefile builds the bundle with node scripts/bundle.mjs');
+  assert.equal(made[2], '$(BUNDLE)');
+  assert.equal(/^BUNDLE = (\S+)$/m.exec(makefile)?.[1], 'dist/src/cli/lvsd.mjs');
   const dockerRun = build.instructions.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
-  assert.equal(esbuildArgs(dockerRun), esbuildArgs(makefile));
+  const docker = bundler.exec(dockerRun);
+  assert.ok(docker, 'the build stage runs node scripts/bundle.mjs');
+  assert.equal(docker[2], 'dist/src/cli/lvsd.mjs', 'the build stage writes the bundle where the runtime stage copies it from');
+  // Its script is copied into the build stage (and is not left out of the build context).
+  assert.ok(build.instructions.filter((i) => i.op === 'COPY').some((i) => parseCopy(i).sources.includes('scripts/bundle.mjs')), 'COPY scripts/bundle.mjs');
+  assert.doesNotMatch(dockerRun, /esbuild src\/cli\/main\.ts/, 'no second, different bundling command');
 
   const gyp = readFileSync(join(ROOT, 'native', 'binding.gyp'), 'utf8');
   const targets = [...gyp.matchAll(/"target_name":\s*"([^"]+)"/g)].map((m) => m[1]);

@@ -16,7 +16,7 @@ export const BUNDLE = join(BUILD, 'src', 'cli', 'lvsd.mjs');
 /** Fails with the command that makes the bundle when this build has none. */
 export function requireBundle(): string {
   if (!existsSync(BUNDLE)) {
-    throw new Error(`${relative(ROOT, BUNDLE)} is missing: build it (make build, or the Makefile's esbuild line with --outfile=${relative(ROOT, BUNDLE)})`);
+    throw new Error(`${relative(ROOT, BUNDLE)} is missing: build it (make build, or node scripts/bundle.mjs ${relative(ROOT, BUNDLE)})`);
   }
   return BUNDLE;
 }
