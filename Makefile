@@ -74,7 +74,7 @@ examples: build
 clean:
 	rm -rf dist native/build
 
-$(NATIVE): native/lvsd_net.c native/lvsd_probes.c native/binding.gyp
+$(NATIVE): native/lvsd_net.c native/lvsd_probes.c native/lvsd_stream.h native/lvsd_stream_js.h native/binding.gyp
 	@nd=$$(npm config get nodedir 2>/dev/null); \
 	case "$$nd" in ""|undefined|null) nd=$$(dirname "$$(dirname "$$(command -v $(NODE))")");; esac; \
 	cd native && npx --no-install node-gyp rebuild --nodedir="$$nd" --loglevel=warn

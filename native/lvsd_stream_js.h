@@ -143,6 +143,23 @@ static void stream_closed(uv_handle_t *h) {
   free(h->data);
 }
 
+/* Stops the workers and closes the way back; the group is freed once its handle is closed. */
+static void group_shutdown(sgroup *g) {
+  g->closed = 1;
+  for (int k = 0; k < g->n; k++) worker_free(g->w[k]);
+  uv_close((uv_handle_t *)&g->async, stream_closed);
+}
+
+/*
+ * The environment ends (process exit) with the engine still open, as the process's one engine
+ * always is: its workers stop before the event loop they signal is torn down (a worker still
+ * running then could signal a freed loop).
+ */
+static void stream_env_cleanup(void *arg) {
+  sgroup *g = arg;
+  if (!g->closed) group_shutdown(g);
+}
+
 /*
  * streamOpen(onDone(ids: Uint32Array, info: Int32Array, offs: Uint32Array, data?: Buffer),
  * workers = 1) -> handle
@@ -178,6 +195,7 @@ static napi_value js_stream_open(napi_env env, napi_callback_info info) {
     g->n++;
   }
   CHECK(napi_create_reference(env, argv[0], 1, &g->cb));
+  CHECK(napi_add_env_cleanup_hook(env, stream_env_cleanup, g));
   napi_value h;
   CHECK(napi_create_external(env, g, NULL, NULL, &h));
   return h;
@@ -331,9 +349,8 @@ static napi_value js_stream_close(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   sgroup *g = stream_unwrap(env, argv[0]);
   if (!g || g->closed) return NULL;
-  g->closed = 1;
-  for (int k = 0; k < g->n; k++) worker_free(g->w[k]);
+  napi_remove_env_cleanup_hook(env, stream_env_cleanup, g);
   napi_delete_reference(env, g->cb);
-  uv_close((uv_handle_t *)&g->async, stream_closed);
+  group_shutdown(g);
   return NULL;
 }

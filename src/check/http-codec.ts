@@ -81,6 +81,20 @@ function nameIs(b: Buffer, i: number, colon: number, lower: Buffer): boolean {
   return true;
 }
 
+/** The value of b[start, end) when it is 1 to 15 digits between optional SP / HT, else -1. */
+function plainDigits(b: Buffer, start: number, end: number): number {
+  while (start < end && (b[start] === SP || b[start] === HT)) start++;
+  while (end > start && (b[end - 1] === SP || b[end - 1] === HT)) end--;
+  if (end === start || end - start > 15) return -1;
+  let v = 0;
+  for (let k = start; k < end; k++) {
+    const c = b[k] as number;
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
+
 /** One response, fed as it arrives. `error` set means the bytes are not an HTTP/1.x response. */
 export class ResponseParser {
   /** Status code of the final (non-1xx) response, 0 until its head is read. */
@@ -97,6 +111,19 @@ export class ResponseParser {
   private line = '';
 
   constructor(private readonly onBody?: BodySink) {}
+
+  /** Forgets everything: the parser reads a new response. */
+  reset(): void {
+    this.status = 0;
+    this.bodyBytes = 0;
+    this.received = 0;
+    this.error = undefined;
+    this.s = S.Head;
+    if (this.head.length) this.head = [];
+    this.headLen = 0;
+    this.left = 0;
+    this.line = '';
+  }
 
   get complete(): boolean {
     return this.s === S.Done;
@@ -242,6 +269,12 @@ export class ResponseParser {
         return;
       }
       if (nameIs(b, i, colon, CONTENT_LENGTH)) {
+        // The usual value, digits between optional whitespace, read from the bytes.
+        const v = plainDigits(b, colon + 1, e);
+        if (v >= 0 && (length === undefined || length === v)) {
+          length = v;
+          continue;
+        }
         // RFC 9110 §8.6: a list of identical values may be read as one; anything else is an error.
         const value = b.toString('latin1', colon + 1, e);
         for (const v of value.split(',')) {

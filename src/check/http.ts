@@ -61,8 +61,10 @@ interface CompiledUrl extends ResolvedUrl {
   request: Buffer;
   tls?: TlsOptions;
   where: string;
-  /** Success results by status code, made once each. */
+  /** Success results by status code, made once each; the last one also kept apart (the usual one). */
   passed: Map<number, ProbeResult>;
+  lastStatus: number;
+  lastPassed: ProbeResult | undefined;
 }
 
 /**
@@ -95,7 +97,11 @@ export function compileRegex(r: NonNullable<ResolvedUrl['regex']>): RegExp {
 
 /** Accepted when `code` lies in one of the ranges (both ends included). */
 export function statusAccepted(code: number, ranges: readonly { from: number; to: number }[]): boolean {
-  return ranges.some((r) => code >= r.from && code <= r.to);
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i] as { from: number; to: number };
+    if (code >= r.from && code <= r.to) return true;
+  }
+  return false;
 }
 
 /** keepalived's regex test: a match starting at or after min_offset and before max_offset. */
@@ -123,18 +129,40 @@ class Exchange implements StreamSink {
   release: (() => void) | undefined;
   private md5: Hash | undefined;
   private text = '';
-  private keep: number;
+  private keep = 0;
   private done = false;
+  private started = 0;
+  private finish: (r: ProbeResult) => void;
 
   constructor(
     private readonly owner: HttpChecker,
     readonly u: CompiledUrl,
-    private readonly started: number,
-    private readonly finish: (r: ProbeResult) => void,
+    started: number,
+    finish: (r: ProbeResult) => void,
   ) {
+    this.finish = finish;
+    this.parser = new ResponseParser(u.digest || u.re ? (b, s, e) => this.body(b, s, e) : undefined);
+    this.begin(started, finish);
+  }
+
+  /**
+   * Readies the exchange for a GET (a checker's single-url callback probe reuses one exchange
+   * over the native transport: the engine drops a probe's sink once it is reported or
+   * cancelled, so nothing of the previous GET reaches it).
+   */
+  begin(started: number, finish: (r: ProbeResult) => void): void {
+    const u = this.u;
+    this.started = started;
+    this.finish = finish;
+    this.id = 0;
+    this.waitMs = 0;
+    this.runMs = undefined;
+    this.release = undefined;
     this.md5 = u.digest ? createHash('md5') : undefined;
+    this.text = '';
     this.keep = u.re ? (u.regex?.max_offset ? u.regex.max_offset + 65536 : REGEX_WINDOW) : 0;
-    this.parser = new ResponseParser(this.md5 || this.keep ? (b, s, e) => this.body(b, s, e) : undefined);
+    this.done = false;
+    this.parser.reset();
   }
 
   get settled(): boolean {
@@ -223,8 +251,11 @@ class Exchange implements StreamSink {
       const matched = regexMatches(u.re, this.text, u.regex.min_offset, u.regex.max_offset);
       if (matched === u.regex.no_match) return fail('regex', `GET ${u.where}: body ${matched ? 'matches' : 'does not match'} /${u.regex.pattern}/${u.regex.no_match ? ' (regex_no_match)' : ''}`);
     }
+    if (status === u.lastStatus && u.lastPassed) return u.lastPassed;
     let r = u.passed.get(status);
     if (!r) u.passed.set(status, (r = ok(`GET ${u.where}: status ${status}`)));
+    u.lastStatus = status;
+    u.lastPassed = r;
     return r;
   }
 }
@@ -237,6 +268,8 @@ export class HttpChecker implements Checker, CallbackProbe {
   private readonly urls: CompiledUrl[];
   /** The exchange in flight of the probe started by startProbe (none between probes). */
   private cbExchange: Exchange | undefined;
+  /** The exchange startProbe reuses for a single url over the native transport. */
+  private cbReusable: Exchange | undefined;
   /** Stops the probe started by startProbe when it has several urls. */
   private cbStop: (() => void) | undefined;
   /** How long the last callback probe queued for the worker thread, and how long it then took, ms (CallbackProbe; one url). */
@@ -261,7 +294,7 @@ export class HttpChecker implements Checker, CallbackProbe {
       if (s.password) tlsBase.passphrase = s.password;
     }
     this.urls = o.urls.map((u) => {
-      const cu: CompiledUrl = { ...u, request: buildRequest(u.path, hostHeader(c.address, c.port, u.virtualhost), SENT_PROTOCOL, USER_AGENT), where: `${hostPort(c.address, c.port)}${u.path}`, passed: new Map() };
+      const cu: CompiledUrl = { ...u, request: buildRequest(u.path, hostHeader(c.address, c.port, u.virtualhost), SENT_PROTOCOL, USER_AGENT), where: `${hostPort(c.address, c.port)}${u.path}`, passed: new Map(), lastStatus: 0, lastPassed: undefined };
       if (u.regex) cu.re = compileRegex(u.regex);
       if (tlsBase) {
         cu.tls = { ...tlsBase };
@@ -302,7 +335,15 @@ export class HttpChecker implements Checker, CallbackProbe {
     this.startDelayMs = 0;
     this.probeMs = undefined;
     if (this.urls.length === 1) {
-      const ex = this.get(this.urls[0] as CompiledUrl, deadline, deadline - this.budgetMs, done);
+      const u = this.urls[0] as CompiledUrl;
+      // Over the native transport the exchange is the checker's own, reused probe after probe.
+      let reuse: Exchange | undefined;
+      if (this.engine()) {
+        reuse = this.cbReusable;
+        if (reuse) reuse.begin(deadline - this.budgetMs, done);
+        else reuse = this.cbReusable = new Exchange(this, u, deadline - this.budgetMs, done);
+      }
+      const ex = this.get(u, deadline, deadline - this.budgetMs, done, reuse);
       if (!ex.settled) this.cbExchange = ex;
       return;
     }
@@ -363,8 +404,8 @@ export class HttpChecker implements Checker, CallbackProbe {
   }
 
   /** Starts one url's exchange over a fresh connection. */
-  private get(u: CompiledUrl, deadline: Deadline, started: number, finish: (r: ProbeResult) => void): Exchange {
-    const ex = new Exchange(this, u, started, finish);
+  private get(u: CompiledUrl, deadline: Deadline, started: number, finish: (r: ProbeResult) => void, reuse?: Exchange): Exchange {
+    const ex = reuse ?? new Exchange(this, u, started, finish);
     const eng = this.engine();
     if (!eng) {
       this.overSocket(ex, deadline);

@@ -84,6 +84,16 @@ function report(s: CheckerState, alive: boolean): CheckerEvent | undefined {
   return alive ? 'up' : 'down';
 }
 
+/**
+ * True when `step(t, prev, ok)` changes nothing: a pass of a checker that is up, has run,
+ * counts no failure and waits for no failed url (the steady state of every flavor but misc,
+ * whose delay counts from the start). The next probe is then due delay_loop after this one's
+ * end, with no event; the pool skips `step` and the objects it makes.
+ */
+export function steadyPass(t: CheckerTiming, prev: CheckerState, ok: boolean): boolean {
+  return ok && prev.isUp && prev.hasRun && prev.retryIt === 0 && !prev.failedPending && t.flavor !== 'misc';
+}
+
 /** Applies one probe result. Pure: returns a new state. */
 export function step(t: CheckerTiming, prev: CheckerState, ok: boolean): StepResult {
   const s: CheckerState = { ...prev };

@@ -18,7 +18,7 @@ import type { VirtualServer } from '../ipvs/types.js';
 import { LvsPolicy, type PolicyAction, type PolicyOptions } from './aggregate.js';
 import { buildChecker, type Built, type FactoryContext } from './factory.js';
 import { hasCallbackProbe, type CallbackProbe } from './callback-probe.js';
-import { firstDelay, initialState, step, type CheckerState, type CheckerTiming } from './policy.js';
+import { firstDelay, initialState, steadyPass, step, type CheckerEvent, type CheckerState, type CheckerTiming } from './policy.js';
 import { virtualServersOf } from './table.js';
 import { Slots } from './pool-slots.js';
 import type { PoolEvent, PoolStats, ProbeDone, VsStatus } from './pool-types.js';
@@ -424,18 +424,27 @@ export class CheckPool {
 
   /** `ms`: how long the probe took; `end`: now. */
   private result(u: Unit, r: ProbeResult, ms: number, end: number, due: number): void {
-    const s = step(u.timing, u.state, r.ok);
-    // The same state as before keeps the old object: nothing new lives until the next probe.
-    if (!sameState(u.state, s.state)) u.state = s.state;
+    let delayMs = u.timing.delayLoopMs;
+    let from: 'start' | 'end' = 'end';
+    let event: CheckerEvent | undefined;
+    // The steady state (a pass of a checker that is up) changes nothing: no step, no objects.
+    if (!steadyPass(u.timing, u.state, r.ok)) {
+      const s = step(u.timing, u.state, r.ok);
+      // The same state as before keeps the old object: nothing new lives until the next probe.
+      if (!sameState(u.state, s.state)) u.state = s.state;
+      delayMs = s.delayMs;
+      from = s.from;
+      event = s.event;
+    }
     if (r.weight !== undefined && r.ok) {
       for (const x of u.subs) this.actions(this.policy.weightChange(x.v, x.r, x.c, r.weight, r.weightMode ?? 'set'));
     } else if (!r.ok && u.checker.type === 'FILE_CHECK') {
       // track_file.c: a fault takes the file's weight back out.
       for (const x of u.subs) this.actions(this.policy.weightChange(x.v, x.r, x.c, 0, 'delta'));
     }
-    if (s.event) {
-      this.emit({ kind: 'checker', type: u.checker.type, target: u.checker.target, servers: u.names, event: s.event, retry: u.timing.retry, result: r });
-      for (const x of u.subs) this.actions(this.policy.checkerEvent(x.v, x.r, s.event));
+    if (event) {
+      this.emit({ kind: 'checker', type: u.checker.type, target: u.checker.target, servers: u.names, event, retry: u.timing.retry, result: r });
+      for (const x of u.subs) this.actions(this.policy.checkerEvent(x.v, x.r, event));
     } else if (!r.ok && u.logAll) this.emit({ kind: 'failure', target: u.checker.target, result: r });
     // keepalived waits the delay after the probe ends (MISC_CHECK: after it started). Counting
     // from when the probe was due rather than when it actually started keeps the pool's own
@@ -444,7 +453,7 @@ export class CheckPool {
     // is the probe's own when its checker measured it (a worker thread's connect to end), not
     // when its result reached the pool: probes delivered in one batch would otherwise all move
     // by the batch's delay, together, and merge with their neighbours into ever larger batches.
-    const at = s.from === 'start' ? Math.max(end, due + s.delayMs) : due + ms + s.delayMs;
+    const at = from === 'start' ? Math.max(end, due + delayMs) : due + ms + delayMs;
     this.queue.push(at, u, u.gen);
     this.arm();
     if (this.policy.version !== this.pushedVersion) this.schedulePush();

@@ -135,3 +135,24 @@ test('property: any split of a response into pieces parses as the whole does', (
     { numRuns: 400 },
   );
 });
+
+test('Content-Length values with whitespace, lists and junk; a reset parser reads the next response afresh', () => {
+  const parse = (p: ResponseParser, head: string): ResponseParser => {
+    p.push(Buffer.from(head, 'latin1'), 0, head.length);
+    return p;
+  };
+  const ok = parse(new ResponseParser(), 'HTTP/1.1 200 OK\r\nContent-Length: \t 3 \r\n\r\nabc');
+  assert.equal(ok.complete, true);
+  assert.equal(ok.bodyBytes, 3);
+  assert.equal(parse(new ResponseParser(), 'HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nab').complete, true);
+  assert.match(parse(new ResponseParser(), 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n').error ?? '', /invalid Content-Length: "3"/);
+  assert.match(parse(new ResponseParser(), 'HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n').error ?? '', /invalid Content-Length/);
+  assert.match(parse(new ResponseParser(), 'HTTP/1.1 200 OK\r\nContent-Length: 1234567890123456\r\n\r\n').error ?? '', /invalid Content-Length/);
+  const p = parse(new ResponseParser(), 'HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\nabc');
+  assert.equal(p.complete, false);
+  p.reset();
+  parse(p, 'HTTP/1.1 204 No Content\r\n\r\n');
+  assert.equal(p.status, 204);
+  assert.equal(p.complete, true);
+  assert.equal(p.received, 'HTTP/1.1 204 No Content\r\n\r\n'.length);
+});

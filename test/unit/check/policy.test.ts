@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { firstDelay, initialState, step, worstDetectionMs, worstRecoveryMs, type CheckerEvent, type CheckerTiming, type Flavor } from '../../../src/check/policy.js';
+import { firstDelay, initialState, steadyPass, step, worstDetectionMs, worstRecoveryMs, type CheckerEvent, type CheckerTiming, type Flavor } from '../../../src/check/policy.js';
 
 const T = (o: Partial<CheckerTiming> = {}): CheckerTiming => ({ flavor: 'generic', delayLoopMs: 5000, delayBeforeRetryMs: 1000, warmupMs: 0, retry: 1, alpha: false, ...o });
 
@@ -148,5 +148,27 @@ test('property: from steady up, a fault is detected within worstDetectionMs; a r
       },
     ),
     { numRuns: 400 },
+  );
+});
+
+test('property: steadyPass holds exactly when step changes nothing and waits delay_loop from the end', () => {
+  const flavors: Flavor[] = ['generic', 'misc', 'smtp', 'http'];
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...flavors),
+      fc.record({ isUp: fc.boolean(), hasRun: fc.boolean(), retryIt: fc.integer({ min: 0, max: 3 }), failedPending: fc.boolean() }),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 3 }),
+      fc.boolean(),
+      (flavor, s, ok, retry, fastRecovery) => {
+        const t = T({ flavor, retry, fastRecovery });
+        const r = step(t, s, ok);
+        const unchanged = JSON.stringify(r.state) === JSON.stringify(s) && r.event === undefined && r.delayMs === t.delayLoopMs && r.from === 'end';
+        if (steadyPass(t, s, ok)) assert.ok(unchanged, JSON.stringify({ flavor, s, ok, r }));
+        // The usual case is covered: an up, settled checker's pass (misc aside) takes the fast path.
+        if (ok && s.isUp && s.hasRun && s.retryIt === 0 && !s.failedPending && flavor !== 'misc') assert.equal(steadyPass(t, s, ok), true);
+        if (!ok) assert.equal(steadyPass(t, s, ok), false);
+      },
+    ),
   );
 });

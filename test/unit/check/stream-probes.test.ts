@@ -125,6 +125,29 @@ test('callback probes: done once per probe; a cancelled probe never reports', { 
   assert.equal(streamEngine()?.inFlight, 0, 'every probe reported back, cancelled ones included');
 });
 
+test('callback probes in a row reuse one exchange: each one judges its own response (status, digest, timeout, cancel)', { skip: noEngine() }, async () => {
+  const md5 = createHash('md5').update('hello\n').digest('hex');
+  const h = http(true, { urls: [url({ digest: md5 })] });
+  const run = (budget = 1000): Promise<ProbeResult> => new Promise<ProbeResult>((res) => h.startProbe(performance.now() + budget, res));
+  srv.set({ status: 200, body: 'hello\n' });
+  assert.equal((await run()).ok, true);
+  srv.set({ status: 200, body: 'other\n' });
+  const bad = await run();
+  assert.equal(bad.reason, 'digest', bad.detail);
+  srv.set({ status: 503, body: 'hello\n' });
+  assert.equal((await run()).reason, 'status');
+  srv.set({ silent: true });
+  assert.equal((await run(200)).reason, 'timeout');
+  let called = 0;
+  h.startProbe(performance.now() + 300, () => called++);
+  h.cancelProbe();
+  srv.set({ status: 200, body: 'hello\n', silent: false });
+  const again = await run();
+  assert.equal(again.ok, true, again.detail);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(called, 0, 'the cancelled probe never reported, not even into the next one');
+});
+
 test('3,000 probes in flight at once through the worker: every one answered, slots all returned', { skip: noEngine() }, async () => {
   srv.set({ status: 200 });
   const checks = Array.from({ length: 1000 }, () => http(true, { timeoutMs: 10000 }));
