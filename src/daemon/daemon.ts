@@ -6,6 +6,7 @@
 // broken configuration rejected while the running one goes on); SIGTERM / SIGINT stop gracefully.
 // Observability (logs, metrics, notifications, the control socket) subscribes to the two buses.
 import { NftFirewall } from '../net/nft.js';
+import { acceptConflictMessage, acceptModeConflicts } from '../config/accept-ipvs.js';
 import type { FirewallOptions } from '../net/nft-ruleset.js';
 import { networkInterfaces } from 'node:os';
 import { pino, type Logger } from 'pino';
@@ -348,6 +349,7 @@ export class Daemon {
     const addrs = await this.vr.interfaceAddresses(ports, names, vipSet);
     const { config, issues } = this.vr.runtimeConfig(resolved, (n) => addrs.get(n));
     for (const i of issues) log(`${this.o.file}: ${i.severity}: ${i.message}`);
+    if (p.lvs) for (const c of acceptModeConflicts(resolved, p.lvs)) log(`${this.o.file}: warning: ${acceptConflictMessage(c)}`);
     if (issues.some((i) => i.severity === 'error')) {
       log(`lvsd run: ${this.o.file} cannot run here`);
       return undefined;

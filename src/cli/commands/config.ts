@@ -85,6 +85,17 @@ export const checkConfig: Command = {
         }
       }
     }
+    // A no-accept master drops what IPVS would forward for its VIPs (strict mode's trap).
+    if (cfg.model.virtual_servers.length > 0 && cfg.model.vrrp_instances.length > 0 && !diags.some((d) => d.severity === 'error')) {
+      const [{ acceptModeConflicts, acceptConflictMessage }, { resolveConfig }] = await Promise.all([import('../../config/accept-ipvs.js'), import('../../config/resolve.js')]);
+      const r = resolveConfig(cfg.model);
+      const byName = new Map(cfg.model.vrrp_instances.map((v) => [(v as { name: string }).name, v as object]));
+      for (const c of acceptModeConflicts(r.vrrp, r.lvs)) {
+        const obj = byName.get(c.instance);
+        const loc = obj ? cfg.locs.get(obj) : undefined;
+        diags.push({ severity: 'warning', code: 'accept-drops-ipvs', message: acceptConflictMessage(c), ...(loc ? { loc } : {}) });
+      }
+    }
     for (const d of sortDiagnostics(diags, cfg.files)) io.out(formatDiagnostic(d));
     io.err(`${file}: ${summary(diags)}`);
     if (diags.some((d) => d.severity === 'error')) return EXIT.CONFIG_ERRORS;
