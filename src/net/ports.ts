@@ -17,7 +17,8 @@ export interface ReceivedPacket {
   /** The VRRP packet (no IP header, no AH). */
   payload: Buffer;
   /** IPv4 protocol 51 (VRRPv2 auth_type AH): the IP header as received and the 24-byte AH before `payload`. */
-  ah?: { ipHeader: Buffer; header: Buffer };
+  ah?: { ipHeader: Buffer; header: Buffer };  /** ms between the packet's arrival (the kernel's stamp) and this callback; absent when the socket cannot tell. */
+  rxAgeMs?: number;
 }
 
 /** IP protocols a VRRP socket carries: 112 (VRRP), or 51 (IPsec AH around VRRPv2, IPv4 only). */

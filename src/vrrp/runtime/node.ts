@@ -8,7 +8,7 @@ import type { AddressManager, AddressSpec, Announcer, Ipv4DevConf, LinkMonitor, 
 import { emptyCounters, type CounterName, type Counters } from '../counters.js';
 import { VrrpDecodeError } from '../errors.js';
 import type { RuntimeConfig, RuntimeInstance, RuntimeSyncGroup } from '../from-config.js';
-import { initialInstanceState, step, type Action, type Event, type InstanceState } from '../state.js';
+import { initialInstanceState, step, type Action, type Event, type InstanceState, type TimerName } from '../state.js';
 import { groupStep } from '../sync-group.js';
 import type { VrrpStateName } from '../types.js';
 import { AnnounceScheduler } from './announce.js';
@@ -18,7 +18,7 @@ import type { Clock, FileAccess, ScriptRunner } from './ports.js';
 import { classifyPacket } from './receive.js';
 import { InstanceTimers } from './timers.js';
 import { TrackingRunner } from './tracking.js';
-import { AdvertCache, sendAdverts } from './transmit.js';
+import { AdvertCache, rehearseAdverts, sendAdverts } from './transmit.js';
 import { AhSender } from './ah.js';
 import { acceptSeq, type AhCounter } from '../ipsec-ah.js';
 import { VipController, type InstalledRouting } from './vips.js';
@@ -153,7 +153,13 @@ export class VrrpNode {
         rc,
         st: carried ? carried.st : initialInstanceState(rc.core),
         counters: carried ? { ...carried.counters } : emptyCounters(),
-        timers: new InstanceTimers(clock, (timer) => this.deliver(name, { type: 'timer', timer })),
+        // One callback for the expiry and its rehearsal (timers.ts): the rehearsal runs this code too, so
+        // the rare Master_Down_Timer expiry runs compiled, not cold, code.
+        timers: new InstanceTimers(
+          clock,
+          (timer, rehearsalFor) => (rehearsalFor === undefined ? this.deliver(name, { type: 'timer', timer }) : this.rehearse(name, timer, rehearsalFor)),
+          ['masterDown'],
+        ),
         vips: new VipController(name, rc.vips, ports.addresses, this.bus, { manager: ports.routes, routes: rc.routes, rules: rc.rules }),
         sock: undefined,
         started: false,
@@ -429,8 +435,9 @@ export class VrrpNode {
 
   private receive(k: string, p: ReceivedPacket): void {
     if (this.phase !== 'running') return;
-    // The advert's time is when it was read, not when decoding and validation are done.
-    const at = this.ports.clock.now();
+    // The advert's time is when it arrived: the kernel's stamp when the socket has one (rxAgeMs), not
+    // when the event loop got to it, nor when decoding and validation are done.
+    const at = this.ports.clock.now() - (p.rxAgeMs ?? 0);
     const link = k.endsWith('|ah') ? k.slice(0, -3) : k;
     const out = classifyPacket(p, this.onLink.get(link) ?? [], (n) => this.inst.get(n)?.ah?.counter.seq ?? 0);
     switch (out.kind) {
@@ -458,6 +465,27 @@ export class VrrpNode {
   }
 
   /* ---------------- core ---------------- */
+
+  /**
+   * Rehearsal of `timer` due at `at` (timers.ts): runs the pure step as if it fired, and the send path of
+   * the adverts it would send up to the system call, then drops the result: no state, action or packet
+   * (AH instances run the step only: wrapping takes a sequence number).
+   */
+  private rehearse(name: string, timer: TimerName, at: number): void {
+    const i = this.inst.get(name);
+    if (this.phase !== 'running' || !i || !i.sock) return;
+    const gname = this.groupOf.get(name);
+    let actions: Action[];
+    if (gname === undefined) actions = step(i.rc.core, i.st, { type: 'timer', timer }, at).actions;
+    else {
+      const g = this.groups.get(gname)!;
+      const members: Record<string, { cfg: RuntimeInstance['core']; state: InstanceState }> = {};
+      for (const m of g.cfg.members) members[m] = { cfg: this.inst.get(m)!.rc.core, state: this.inst.get(m)!.st };
+      actions = groupStep(g.cfg, g.state, members, name, { type: 'timer', timer }, at).actions.flatMap((a) => (a.type === 'instance' && a.instance === name ? [a.action] : []));
+    }
+    if (i.ah) return;
+    for (const a of actions) if (a.type === 'sendAdvert') rehearseAdverts(i.sock, i.rc.core.primaryAddress, i.adverts.get(a.priority));
+  }
 
   /** Feed one event to an instance (or its sync group); events raised while executing are queued. */
   private deliver(name: string, ev: Event, at?: number): void {

@@ -268,3 +268,31 @@ test('unicast peers: adverts go to each peer, not to the group', async () => {
   assert.deepEqual([...dsts].sort(), ['10.0.0.2', '10.0.0.3']);
   assert.ok(w.lan.sockets.every((s) => s.groups.size === 0), 'no multicast join for unicast instances');
 });
+
+test('a backup rehearses its Master_Down expiry just before the deadline: the step and the send path run dry (nothing sent, no transition); the expiry then sends for real', async () => {
+  const w = world();
+  const a = addNode(w, 'a', '10.0.0.1', conf(vi('VI_1', 51, 100)));
+  await a.node.start();
+  // The fake socket made rehearsable (as src/net/vrrp-socket.ts is): dry sends are recorded, not sent.
+  const sock = w.lan.sockets.find((s) => s.ifname === 'eth0')!;
+  const dry: string[] = [];
+  const realSend = sock.send.bind(sock);
+  Object.assign(sock, {
+    canRehearse: true,
+    send(dst: string, payload: Buffer, src?: string, isDry?: boolean) {
+      if (isDry) dry.push(dst);
+      else realSend(dst, payload, src);
+    },
+  });
+  const mdi = masterDownIntervalMs(2, 100, 100);
+  await w.clock.advance(mdi - 1);
+  assert.equal(stateOf(a), 'BACKUP');
+  assert.equal(w.lan.sentBy('a').length, 0);
+  assert.ok(dry.length >= 1 && dry.every((d) => d === '224.0.0.18'), `dry sends: ${dry.length}`);
+  assert.equal(a.node.instanceStatus('VI_1')!.counters.advert_sent, 0);
+  assert.equal(a.addrs.has('eth0', '10.0.0.100'), false);
+  await w.clock.advance(2);
+  assert.equal(stateOf(a), 'MASTER');
+  assert.deepEqual(w.lan.sentBy('a').map((p) => p.t), [mdi]);
+  await stopNode(w, a);
+});
