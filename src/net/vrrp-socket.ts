@@ -262,30 +262,13 @@ export class LinuxVrrpSocket implements VrrpSocket {
     for (const c of m.cmsgs) {
       if (c.level === K.IPPROTO_IP && c.type === K.IP_PKTINFO) ifindex = parseInPktinfo(c.data).ifindex;
     }
+    const base = { ifindex, ifname: this.ifname, family: 4 as const, src: ip.src, dst: ip.dst, ttl: ip.ttl };
     if (ip.protocol === IPPROTO_AH) {
       // Throws for an AH cut short or protecting another protocol (real IPsec traffic on the link).
-      const whole = m.data.subarray(0, ip.totalLength);
-      const { ah, vrrp } = splitAh(whole, ip.headerLength);
-      return {
-        ifindex,
-        ifname: this.ifname,
-        family: 4,
-        src: ip.src,
-        dst: ip.dst,
-        ttl: ip.ttl,
-        payload: vrrp as Buffer,
-        ah: { ipHeader: m.data.subarray(0, ip.headerLength), header: ah as Buffer },
-      };
+      const { ah, vrrp } = splitAh(m.data.subarray(0, ip.totalLength), ip.headerLength);
+      return { ...base, payload: vrrp as Buffer, ah: { ipHeader: m.data.subarray(0, ip.headerLength), header: ah as Buffer } };
     }
-    return {
-      ifindex,
-      ifname: this.ifname,
-      family: 4,
-      src: ip.src,
-      dst: ip.dst,
-      ttl: ip.ttl,
-      payload: m.data.subarray(ip.headerLength, ip.totalLength),
-    };
+    return { ...base, payload: m.data.subarray(ip.headerLength, ip.totalLength) };
   }
 
   private parse6(m: RecvResult): ReceivedPacket {

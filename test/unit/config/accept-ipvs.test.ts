@@ -2,23 +2,9 @@
 // on its VIP is there to forward (RFC 5798 §6.4.3 drop rules run before IPVS).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { checkConfig } from '../../../src/cli/commands/config.js';
+import { checkText } from './check-run.js';
 
-async function check(text: string): Promise<{ code: number; out: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'lvsd-acc-'));
-  const f = join(dir, 'k.conf');
-  writeFileSync(f, text);
-  let out = '';
-  try {
-    const code = await checkConfig.run(['-f', f, '--no-host-checks'], { out: (s) => (out += `${s}\n`), err: () => undefined });
-    return { code, out: out.split(f).join('K') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const check = checkText;
 
 const conf = (o: { strict?: boolean; version?: 2 | 3; accept?: boolean; noAccept?: boolean; priority?: number; vip?: string; vs?: string }) =>
   [

@@ -2,23 +2,9 @@
 // their virtual_server block, one message per real server even when checkers share a shape.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { checkConfig } from '../../../src/cli/commands/config.js';
+import { checkText } from './check-run.js';
 
-async function check(text: string): Promise<{ code: number; out: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'lvsd-cc-'));
-  const f = join(dir, 'k.conf');
-  writeFileSync(f, text);
-  let out = '';
-  try {
-    const code = await checkConfig.run(['-f', f, '--no-host-checks'], { out: (s) => (out += `${s}\n`), err: () => undefined });
-    return { code, out: out.split(f).join('K') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const check = checkText;
 
 const vs = (checker: string, n: number) =>
   ['', 'virtual_server 10.0.0.1 80 {', '  lvs_sched rr', '  lvs_method NAT', '  protocol TCP', ...Array.from({ length: n }, (_, i) => `  real_server 10.0.0.${11 + i} 80 {\n${checker}\n  }`), '}'].join('\n');
