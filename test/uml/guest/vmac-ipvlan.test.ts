@@ -27,9 +27,11 @@ test('use_ipvlan: the VIP lives on the master L2 ipvlan; the backup hears the ad
   const topo = await vrrpPair(lab, 63);
   const [d1, d2] = topo.directors as [Host, Host];
   const net = topo.vip.replace(/\.\d+$/, '');
+  // d1 first, until it is master: started together, a slow start of d1 in UML (> Master_Down_Interval
+  // after d2) lets d2 take over first and be preempted, which is correct but not what this test is about.
   const n1 = Lvsd.start(d1, conf(topo, d1, 150, `${net}.51`));
-  const n2 = Lvsd.start(d2, conf(topo, d2, 100, `${net}.52`));
   await n1.waitForState('VI_1', 'MASTER', 30_000);
+  const n2 = Lvsd.start(d2, conf(topo, d2, 100, `${net}.52`));
   await n2.waitForState('VI_1', 'BACKUP', 30_000);
   await n1.waitForAddr(topo.vip, { timeoutMs: 5000 });
   const l1 = await link(d1, 'vrrp.51');
