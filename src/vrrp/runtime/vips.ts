@@ -89,15 +89,7 @@ export class VipController {
     this.generation++;
     this.held = true;
     return this.enqueue(async () => {
-      if (this.firewall && !this.dropping) {
-        try {
-          await this.firewall.add(this.firewallVips());
-          this.dropping = true;
-          this.bus.emit('vrrp.firewall', { instance: this.instance, op: 'add', addresses: this.specs.map((a) => a.address) });
-        } catch (e) {
-          this.failRouting('firewall_add_failed', `nftables: add ${this.specs.length} VIP(s) to the drop sets`, e);
-        }
-      }
+      await this.applyDrop(true);
       for (const a of this.specs) {
         try {
           const changed = await this.am.add(a);
@@ -131,6 +123,21 @@ export class VipController {
     });
   }
 
+  /** Put the VIPs in (true) or take them out of (false) the Accept_Mode drop sets, once each way. */
+  private async applyDrop(on: boolean): Promise<void> {
+    const fw = this.firewall;
+    if (!fw || this.dropping === on) return;
+    try {
+      await (on ? fw.add(this.firewallVips()) : fw.remove(this.firewallVips()));
+      this.dropping = on;
+      this.bus.emit('vrrp.firewall', { instance: this.instance, op: on ? 'add' : 'remove', addresses: this.specs.map((a) => a.address) });
+    } catch (e) {
+      const n = this.specs.length;
+      if (on) this.failRouting('firewall_add_failed', `nftables: add ${n} VIP(s) to the drop sets`, e);
+      else this.failRouting('firewall_remove_failed', `nftables: remove ${n} VIP(s) from the drop sets`, e);
+    }
+  }
+
   /** Remove the rules, routes and VIPs that add() installed (leaving master, stopping). */
   remove(): Promise<void> {
     this.generation++;
@@ -146,15 +153,7 @@ export class VipController {
           this.fail('remove', a, e);
         }
       }
-      if (this.firewall && this.dropping) {
-        try {
-          await this.firewall.remove(this.firewallVips());
-          this.dropping = false;
-          this.bus.emit('vrrp.firewall', { instance: this.instance, op: 'remove', addresses: this.specs.map((a) => a.address) });
-        } catch (e) {
-          this.failRouting('firewall_remove_failed', `nftables: remove ${this.specs.length} VIP(s) from the drop sets`, e);
-        }
-      }
+      await this.applyDrop(false);
     });
   }
 
