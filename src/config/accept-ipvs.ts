@@ -25,6 +25,8 @@ function inRange(a: string, first: string, last: string): boolean {
 /** Each VIP of a no-accept, non-owner instance that a virtual server (by address) serves. */
 export function acceptModeConflicts(vrrp: ResolvedVrrp, lvs: ResolvedLvs): AcceptConflict[] {
   const out: AcceptConflict[] = [];
+  // The address ranges of the virtual servers, canonical, made once (only if some instance drops).
+  let ranges: { id: string; first: string; last: string }[] | undefined;
   for (const inst of vrrp.instances) {
     if (inst.accept || inst.address_owner) continue;
     for (const vip of inst.vips) {
@@ -34,9 +36,8 @@ export function acceptModeConflicts(vrrp: ResolvedVrrp, lvs: ResolvedLvs): Accep
       } catch {
         continue; // an address the parser already reported
       }
-      const services = lvs.virtual_servers
-        .filter((vs) => vs.services.some((s) => s.kind === 'address' && inRange(addr, canonicalAddr(s.first), canonicalAddr(s.last))))
-        .map((vs) => vs.id);
+      ranges ??= lvs.virtual_servers.flatMap((vs) => vs.services.flatMap((s) => (s.kind === 'address' ? [{ id: vs.id, first: canonicalAddr(s.first), last: canonicalAddr(s.last) }] : [])));
+      const services = [...new Set(ranges.filter((r) => inRange(addr, r.first, r.last)).map((r) => r.id))];
       if (services.length > 0) out.push({ instance: inst.name, vip: addr, services, strict: inst.strict, version: inst.version });
     }
   }
