@@ -173,20 +173,27 @@ function withEvent(r: StepResult, e: CheckerEvent | undefined): StepResult {
 /**
  * The longest time from a fault (the server starts failing every probe) to the checker going
  * down, for a checker that is up and steady: the probe in flight when the fault came (it saw the
- * server still up; MISC_CHECK excepted, whose next run is timed from the previous start), the
- * wait for the next probe, then retry + 1 failed probes each taking up to `probeMs`, separated by
- * delay_before_retry. Used by tests and the side-by-side comparison to bound reaction times.
+ * server still up; MISC_CHECK excepted, whose next run is timed from the previous start, so it
+ * waits for the longer of the period and the run), the wait for the next probe, then retry + 1
+ * failed probes each taking up to `probeMs`, separated by delay_before_retry. Used by tests and the side-by-side comparison to bound reaction times.
  */
 export function worstDetectionMs(t: CheckerTiming, probeMs: number): number {
   const retries = t.retry;
   const between = t.flavor === 'misc' ? Math.max(t.delayBeforeRetryMs, probeMs) : t.delayBeforeRetryMs + probeMs;
-  const inFlight = t.flavor === 'misc' ? 0 : probeMs;
-  return inFlight + t.delayLoopMs + probeMs + retries * between;
+  const wait = t.flavor === 'misc' ? Math.max(t.delayLoopMs, probeMs) : probeMs + t.delayLoopMs;
+  return wait + probeMs + retries * between;
 }
 
-/** The longest time from recovery (every probe passes) to the checker coming up again. */
+/**
+ * The longest time from recovery (every probe passes) to the checker coming up again: the probe
+ * in flight when the server recovered (it started while the server was still failing and fails;
+ * MISC_CHECK excepted, whose next run is timed from the previous start, so it only waits for the
+ * longer of the period and the run), the down-state period, the passing probe, and HTTP_GET's
+ * second pass.
+ */
 export function worstRecoveryMs(t: CheckerTiming, probeMs: number): number {
   const downPeriod = t.flavor === 'http' || t.flavor === 'smtp' ? Math.max(t.delayBeforeRetryMs, t.delayLoopMs) : t.delayLoopMs;
+  const wait = t.flavor === 'misc' ? Math.max(downPeriod, probeMs) : probeMs + downPeriod;
   const second = t.flavor === 'http' ? (t.fastRecovery ? probeMs : t.delayLoopMs + probeMs) : 0;
-  return downPeriod + probeMs + second;
+  return wait + probeMs + second;
 }
