@@ -224,7 +224,9 @@ async function daemon(kind: DaemonKind, conf: string, n: number, d: number, extr
     const flags = [...extra];
     if (!extra.includes('--metrics-listen')) flags.push('--metrics-listen', 'off');
     if (!extra.includes('--control-socket')) flags.push('--control-socket', 'off');
-    argv = [process.execPath, BUNDLE, 'run', '--check-only', '-f', conf, ...flags];
+    // BENCH_LVSD_NODE_ARGS: node options for the product only (e.g. heap sizes), space-separated.
+    const nodeArgs = (process.env.BENCH_LVSD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    argv = [process.execPath, ...nodeArgs, BUNDLE, 'run', '--check-only', '-f', conf, ...flags];
   }
   // Its standard error goes to a file (tmpfs), read only when something failed: a pipe would make
   // this poller wake up for the configuration's warnings while keepalived writes nothing.

@@ -15,6 +15,33 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${fmtLoc(d.loc)}: ${d.severity}: ${d.message}`;
 }
 
+/**
+ * Diagnostics as a running daemon prints them: every error, and of a warning repeated word for
+ * word (the same code and message at other places: a deprecated keyword in each of 1,000
+ * virtual_server blocks) the first `shown`, then one line with how many more there are.
+ * `lvsd check-config` lists each one; a daemon's start or reload should not bury the one warning
+ * that matters under a thousand copies of another.
+ */
+export function formatForRun(diags: readonly Diagnostic[], shown = 3): string[] {
+  const seen = new Map<string, { n: number; first: Diagnostic }>();
+  const out: string[] = [];
+  for (const d of diags) {
+    if (d.severity !== 'warning') {
+      out.push(formatDiagnostic(d));
+      continue;
+    }
+    const k = `${d.code}\0${d.message}`;
+    const e = seen.get(k);
+    if (!e) seen.set(k, { n: 1, first: d });
+    else e.n++;
+    if ((e?.n ?? 1) <= shown) out.push(formatDiagnostic(d));
+  }
+  for (const { n, first } of seen.values()) {
+    if (n > shown) out.push(`${fmtLoc(first.loc)}: warning: ${first.message}: ${n - shown} more like this (\`lvsd check-config\` lists each)`);
+  }
+  return out;
+}
+
 /** Thrown only for input that cannot be read at all (missing file, include loop); carries a location. */
 export class ConfigError extends Error {
   constructor(

@@ -2,7 +2,7 @@
 // content), runs host checks when asked, and returns the one model with its diagnostics.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { ConfigError, formatDiagnostic, type Diagnostic } from './diagnostics.js';
+import { ConfigError, formatDiagnostic, formatForRun, type Diagnostic } from './diagnostics.js';
 import { runHostChecks } from './host.js';
 import { nodeFileSystem } from './keepalived/fs.js';
 import { parseKeepalivedFile, type ParsedConfig } from './keepalived/parse.js';
@@ -76,7 +76,7 @@ export function loadToRun(
     throw e;
   }
   const diags = sortDiagnostics([...cfg.diagnostics, ...runHostChecks(cfg)], cfg.files);
-  for (const d of diags) if (d.severity !== 'info') err(formatDiagnostic(d));
+  for (const line of formatForRun(diags.filter((d) => d.severity !== 'info'))) err(line);
   if (diags.some((d) => d.severity === 'error')) {
     err(`lvsd run: ${file} has errors; not starting`);
     return { ok: false, why: 'errors' };
