@@ -81,6 +81,7 @@ export function buildChecker(ck: ResolvedChecker, _vs: ResolvedVirtualServer, _r
           urls: ck.urls,
           http_protocol: ck.http_protocol,
           enable_sni: ck.enable_sni,
+          ...(ck.sni_name !== undefined ? { sni_name: ck.sni_name } : {}),
           ...(ctx.ssl ? { ssl: ctx.ssl } : {}),
         }),
       };

@@ -36,6 +36,8 @@ export interface HttpCheckerOptions {
   /** keepalived's http_protocol: 1.0, 1.0C (1.0 with Connection: close) or 1.1. */
   http_protocol: '1.0' | '1.0C' | '1.1';
   enable_sni: boolean;
+  /** SSL_GET's sni_name: the SNI name sent in place of the url's virtualhost. */
+  sni_name?: string;
   /** The top-level SSL block (SSL_GET): a CA turns certificate verification on. */
   ssl?: { ca?: string; certificate?: string; key?: string; password?: string };
   /** Use the probes addon for HTTP_GET when it is built (default); false forces net sockets. */
@@ -44,13 +46,6 @@ export interface HttpCheckerOptions {
 
 /** keepalived sends this User-Agent; log filters written for it keep matching. */
 export const USER_AGENT = 'KeepAliveClient (lvsd)';
-
-/**
- * The request line and headers sent. keepalived's wire forms per http_protocol are in
- * http-codec.ts buildRequest; lvsd sends HTTP/1.1 with Connection: close whatever
- * http_protocol says (README, "How lvsd's checkers differ"; check-config warns about it).
- */
-const SENT_PROTOCOL = '1.1';
 
 /** Body bytes kept for a regex without max_offset. */
 const REGEX_WINDOW = 1 << 20;
@@ -294,19 +289,21 @@ export class HttpChecker implements Checker, CallbackProbe {
       if (s.password) tlsBase.passphrase = s.password;
     }
     this.urls = o.urls.map((u) => {
-      const cu: CompiledUrl = { ...u, request: buildRequest(u.path, hostHeader(c.address, c.port, u.virtualhost), SENT_PROTOCOL, USER_AGENT), where: `${hostPort(c.address, c.port)}${u.path}`, passed: new Map(), lastStatus: 0, lastPassed: undefined };
+      const cu: CompiledUrl = { ...u, request: buildRequest(u.path, hostHeader(c.address, c.port, u.virtualhost), o.http_protocol, USER_AGENT), where: `${hostPort(c.address, c.port)}${u.path}`, passed: new Map(), lastStatus: 0, lastPassed: undefined };
       if (u.regex) cu.re = compileRegex(u.regex);
       if (tlsBase) {
         cu.tls = { ...tlsBase };
-        // RFC 6066 §3: SNI carries a host name, never an address literal.
-        if (o.enable_sni && u.virtualhost && !isIP(u.virtualhost)) cu.tls.servername = u.virtualhost;
+        // RFC 6066 §3: SNI carries a host name, never an address literal. sni_name (lvsd's)
+        // names it outright; otherwise, as keepalived, enable_sni sends the url's virtualhost.
+        const sni = o.sni_name ?? (o.enable_sni ? u.virtualhost : undefined);
+        if (sni && !isIP(sni)) cu.tls.servername = sni;
       }
       return cu;
     });
     const scheme = o.type === 'SSL_GET' ? 'https' : 'http';
     this.target = `${o.type} ${scheme}://${hostPort(c.address, c.port)}${this.urls.map((u) => u.path).join(',')}`;
     this.budgetMs = o.timeoutMs * Math.max(1, this.urls.length);
-    this.key = [o.type, c.address, c.port, c.bindto ?? '', c.bind_port ?? '', c.bind_if ?? '', o.timeoutMs, o.http_protocol, o.enable_sni, JSON.stringify(o.urls)].join('|');
+    this.key = [o.type, c.address, c.port, c.bindto ?? '', c.bind_port ?? '', c.bind_if ?? '', o.timeoutMs, o.http_protocol, o.enable_sni, o.sni_name ?? '', JSON.stringify(o.urls)].join('|');
   }
 
   private engine(): StreamEngine | undefined {

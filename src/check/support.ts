@@ -49,8 +49,6 @@ export function checkerProblems(lvs: ResolvedLvs, ctx: FactoryContext = {}): Che
         }
         if (ck.type === 'PING_CHECK' && !probesAddon())
           out.push({ ...where, severity: 'error', code: 'LVSD_CHECK_RUNTIME', message: `PING_CHECK of real server ${where.rs}: needs the probes addon ${probesAddonPath()}, which is not built` });
-        if ((ck.type === 'HTTP_GET' || ck.type === 'SSL_GET') && ck.http_protocol !== '1.1')
-          out.push({ ...where, severity: 'warning', code: 'LVSD_CHECK_HTTP_PROTOCOL', message: `${ck.type} of real server ${where.rs}: requests are sent as HTTP/1.1 with Connection: close (http_protocol ${ck.http_protocol} is not sent as such)` });
       }
     }
   }

@@ -45,7 +45,7 @@ export interface ResolvedUrl {
 }
 export type ResolvedChecker = ResolvedTiming &
   (
-    | { type: 'HTTP_GET' | 'SSL_GET'; connection: ResolvedConnection; http_protocol: '1.0' | '1.0C' | '1.1'; fast_recovery: boolean; enable_sni: boolean; urls: ResolvedUrl[] }
+    | { type: 'HTTP_GET' | 'SSL_GET'; connection: ResolvedConnection; http_protocol: '1.0' | '1.0C' | '1.1'; fast_recovery: boolean; enable_sni: boolean; sni_name?: string; urls: ResolvedUrl[] }
     | { type: 'TCP_CHECK' | 'PING_CHECK'; connection: ResolvedConnection }
     | { type: 'SMTP_CHECK'; connection: ResolvedConnection; helo_name: string }
     | { type: 'DNS_CHECK'; connection: ResolvedConnection; query_type: string; name: string }
@@ -621,7 +621,7 @@ function resolveChecker(vs: VirtualServer, rs: RealServer, r: ResolvedRealServer
       list.push({
         alpha: t.alpha, retry: t.retry, delay_before_retry: t.delay_before_retry, delay_loop: t.delay_loop, warmup: t.warmup, log_all_failures: t.log_all_failures,
         type: ck.type, connection: connectionOf(vs, rs, r, ck, NO_CONN), http_protocol: ck.http_protocol ?? '1.0', fast_recovery: ck.fast_recovery === true,
-        enable_sni: ck.type === 'SSL_GET' && ck.enable_sni === true, urls,
+        enable_sni: ck.type === 'SSL_GET' && (ck.enable_sni === true || ck.sni_name !== undefined), ...(ck.type === 'SSL_GET' && ck.sni_name !== undefined ? { sni_name: ck.sni_name } : {}), urls,
       });
       return;
     }

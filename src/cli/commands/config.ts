@@ -78,10 +78,7 @@ export const checkConfig: Command = {
         for (const pr of problems) {
           const obj = byId.get(pr.vs);
           const loc = obj ? cfg.locs.get(obj) : undefined;
-          // The request form lvsd sends (HTTP/1.1, Connection: close) is a documented difference,
-          // not a fault of the file: a note, as for other things lvsd does its own way.
-          const severity = pr.code === 'LVSD_CHECK_HTTP_PROTOCOL' ? 'info' : pr.severity;
-          diags.push({ severity, code: pr.code, message: pr.message, ...(loc ? { loc } : {}) });
+          diags.push({ severity: pr.severity, code: pr.code, message: pr.message, ...(loc ? { loc } : {}) });
         }
       }
     }

@@ -173,6 +173,7 @@ const httpTable: KeywordTable<Rec> = {
   },
   fast_recovery: boolKw('fast_recovery'),
   enable_sni: { notSupported: 'SNI applies to SSL_GET only' },
+  sni_name: { notSupported: 'SNI applies to SSL_GET only' },
   url: {
     block: 'required',
     handle: (s, c, ctx) => {
@@ -185,7 +186,7 @@ const httpTable: KeywordTable<Rec> = {
     },
   },
 };
-const sslTable: KeywordTable<Rec> = { ...httpTable, enable_sni: boolKw('enable_sni') };
+const sslTable: KeywordTable<Rec> = { ...httpTable, enable_sni: boolKw('enable_sni'), sni_name: wordKw('sni_name') };
 
 // ---- the other checkers ----
 

@@ -88,7 +88,10 @@ function checker(w: ConfWriter, c: Checker): void {
         str(w, 'virtualhost', c.virtualhost);
         str(w, 'http_protocol', c.http_protocol);
         w.flag('fast_recovery', c.fast_recovery, true);
-        if (c.type === 'SSL_GET') w.flag('enable_sni', c.enable_sni, true);
+        if (c.type === 'SSL_GET') {
+          w.flag('enable_sni', c.enable_sni, true);
+          str(w, 'sni_name', c.sni_name);
+        }
         for (const u of c.url ?? []) url(w, u);
         break;
       case 'SMTP_CHECK':

@@ -130,6 +130,7 @@ export const SslGetCheck = checker('SSL_GET', 'SSL_GET: GET each url over TLS', 
   ...checkerTiming,
   ...httpProps,
   enable_sni: Opt(Bool('send the virtualhost as TLS SNI')),
+  sni_name: Opt(Word('the TLS SNI name to send (lvsd; keepalived sends the virtualhost when enable_sni is set); implies enable_sni')),
 });
 export const TcpCheck = checker('TCP_CHECK', 'TCP_CHECK: a TCP connection succeeds', { ...connectionProps, ...checkerTiming });
 

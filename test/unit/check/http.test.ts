@@ -47,18 +47,26 @@ async function probe(c: { probe: HttpChecker['probe']; budgetMs: number }, budge
   return { ...r, ms: performance.now() - t0 };
 }
 
-test('HTTP_GET: 200 passes; the request carries Host, Connection: close and the keepalived User-Agent', async () => {
+test('HTTP_GET: 200 passes; the request carries Host and the keepalived User-Agent, in the form http_protocol names (check_http.c request_template)', async () => {
   srv.set({ status: 200 });
-  const n = srv.requests.length;
-  const r = await probe(http({ urls: [url({ virtualhost: 'www.example.test' })] }));
-  assert.equal(r.ok, true, r.detail);
-  assert.equal(r.reason, 'ok');
-  const req = srv.requests[n];
-  assert.ok(req);
-  assert.match(req.line, /^GET \/health HTTP\/1\.1$/);
-  assert.equal(req.headers.host, 'www.example.test');
-  assert.equal(req.headers.connection, 'close');
-  assert.match(req.headers['user-agent'] ?? '', /KeepAliveClient/);
+  // keepalived: 1.0 sends no Connection header; 1.0C and 1.1 send Connection: close.
+  const forms = [
+    ['1.0', 'HTTP/1.0', undefined],
+    ['1.0C', 'HTTP/1.0', 'close'],
+    ['1.1', 'HTTP/1.1', 'close'],
+  ] as const;
+  for (const [protocol, version, connection] of forms) {
+    const n = srv.requests.length;
+    const r = await probe(http({ urls: [url({ virtualhost: 'www.example.test' })], http_protocol: protocol }));
+    assert.equal(r.ok, true, r.detail);
+    assert.equal(r.reason, 'ok');
+    const req = srv.requests[n];
+    assert.ok(req);
+    assert.equal(req.line, `GET /health ${version}`, protocol);
+    assert.equal(req.headers.host, 'www.example.test');
+    assert.equal(req.headers.connection, connection, protocol);
+    assert.match(req.headers['user-agent'] ?? '', /KeepAliveClient/);
+  }
 });
 
 test('HTTP_GET: wrong status fails with the status in the detail; lists and ranges are honoured', async () => {
@@ -188,6 +196,12 @@ test('SSL_GET: self-signed certificate accepted without a CA; verified (and refu
     // Without SNI the server (which requires it) drops the connection.
     const noSni = await probe(ssl({ enable_sni: false }));
     assert.equal(noSni.ok, false);
+    // sni_name names the SNI outright, whatever the virtualhost (the Host header keeps it).
+    const named = await probe(ssl({ enable_sni: true, sni_name: 'www.sni.test', urls: [url({ virtualhost: 'status.internal' })] }));
+    assert.equal(named.ok, true, named.detail);
+    assert.equal(s.requests.at(-1)?.servername, 'www.sni.test');
+    assert.equal(s.requests.at(-1)?.headers.host, 'status.internal');
+    assert.equal((await probe(ssl({ enable_sni: true, sni_name: 'other.test' }))).ok, false);
     // With the right CA the certificate verifies; with another CA it does not.
     writeFileSync(join(dir, 'ca.pem'), cert);
     writeFileSync(join(dir, 'other.pem'), other.cert);

@@ -193,7 +193,6 @@ test('checkerProblems: what check-config should report, without probing anything
   assert.deepEqual(p.map((x) => [x.severity, x.type, x.code]), [
     ['error', 'BFD_CHECK', 'LVSD_CHECK_UNSUPPORTED'],
     ['error', 'TCP_CHECK', 'LVSD_CHECK_UNSUPPORTED'],
-    ['warning', 'HTTP_GET', 'LVSD_CHECK_HTTP_PROTOCOL'],
   ]);
   assert.match(p[0]?.message ?? '', /no BFD/);
   assert.match(p[1]?.message ?? '', /fwmark/);
