@@ -307,7 +307,7 @@ export class Daemon {
       }
     }
     this.logger.info(
-      { event: 'lvsd.ready', mode: this.o.mode, instances: this.vrrp?.config.instances.map((i) => i.core.name) ?? [], virtualServers: p.virtualServers.map((v) => v.id), probes: this.pool?.unitCount ?? 0, ipvsProgram: p.program },
+      { event: 'lvsd.ready', mode: this.o.mode, instances: this.vrrp?.config.instances.map((i) => i.core.name) ?? [], ...listedVirtualServers(p.virtualServers.map((v) => v.id)), probes: this.pool?.unitCount ?? 0, ipvsProgram: p.program },
       `lvsd running (${this.o.mode}): ${this.vrrp?.config.instances.length ?? 0} VRRP instance(s), ${p.virtualServers.length} virtual server(s), ${this.pool?.unitCount ?? 0} probe(s)`,
     );
     return undefined;
@@ -720,4 +720,17 @@ export class Daemon {
 /** The same nftables table, tuned the same way. */
 function sameFirewall(a: FirewallOptions, b: FirewallOptions | undefined): boolean {
   return b !== undefined && a.table === b.table && a.priority === b.priority && a.counters === b.counters;
+}
+
+/** How many virtual servers the ready line names; `lvsd status` lists them all. */
+export const READY_LISTED = 32;
+
+/**
+ * The ready line's virtual servers: the first READY_LISTED ids and how many more there are. A
+ * line naming 10,000 services (300 KB) is more than a journal keeps as one line and says nothing
+ * an operator reads there.
+ */
+export function listedVirtualServers(ids: readonly string[]): { virtualServers: string[]; virtualServersOmitted?: number } {
+  if (ids.length <= READY_LISTED) return { virtualServers: [...ids] };
+  return { virtualServers: ids.slice(0, READY_LISTED), virtualServersOmitted: ids.length - READY_LISTED };
 }
