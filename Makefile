@@ -56,7 +56,7 @@ bench-ipvs: build
 	@$(NODE) dist/bench/ipvs-program.js
 
 bench-checks: build
-	@$(NODE) dist/bench/check-probes.js
+	@$(NODE) dist/bench/check-probes.js --uml
 
 bench-vrrp: build
 	@$(NODE) dist/bench/vrrp-failover.js
