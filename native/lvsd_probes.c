@@ -162,6 +162,12 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "LVSD_ICMP_SOCKET", msg);
     return NULL;
   }
+  /* One socket carries every PING_CHECK of a family: replies to a burst of probes queue here
+   * until the loop reads them, and the default buffer (rmem_default, ~128 replies) drops the rest.
+   * 8 MiB holds a few thousand; SO_RCVBUFFORCE (root) passes net.core.rmem_max, else SO_RCVBUF. */
+  int rcvbuf = 8 << 20;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
   struct sockaddr_storage ss;
   socklen_t len;
   if (src[0] || !raw) {
