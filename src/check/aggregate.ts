@@ -20,7 +20,11 @@ export function realWeight(w: number): number {
 }
 
 export type PolicyAction =
-  | { kind: 'log'; message: string }
+  /**
+   * `initial`: the state a virtual server starts in rather than a change (keepalived logs
+   * "Gained quorum" for each one at start; the daemon counts these and logs them at debug).
+   */
+  | { kind: 'log'; message: string; initial?: true }
   | { kind: 'notify'; command: Command; event: 'rs-up' | 'rs-down' | 'quorum-up' | 'quorum-down'; vs: string; rs?: string };
 
 export interface RsState {
@@ -226,7 +230,8 @@ export class LvsPolicy {
     const sorry = vs.sorry_server;
     if (!st.quorumUp && sum >= threshold) {
       st.quorumUp = true;
-      out.push({ kind: 'log', message: `Gained quorum ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${sum} for VS ${vs.id}` });
+      const message = `Gained quorum ${vs.quorum}+${vs.hysteresis}=${threshold} <= ${sum} for VS ${vs.id}`;
+      out.push(init ? { kind: 'log', message, initial: true } : { kind: 'log', message });
       if (sorry && st.sorryAlive) {
         out.push({ kind: 'log', message: `${sorry.inhibit ? 'Disabling' : 'Removing'} sorry server ${fmtRs(vs, sorry.address, sorry.port)} from VS ${vs.id}` });
         out.push({ kind: 'log', message: `Adding alive servers to the pool for VS ${vs.id}` });

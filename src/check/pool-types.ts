@@ -36,6 +36,13 @@ export interface RsStatus {
   checkers: { type: string; target: string; up: boolean }[];
 }
 
+/** A virtual server's quorum and its real servers' liveness (CheckPool.liveness()). */
+export interface VsLiveness {
+  id: string;
+  quorumUp: boolean;
+  realServers: { address: string; port: number; alive: boolean }[];
+}
+
 export interface VsStatus {
   id: string;
   quorumUp: boolean;

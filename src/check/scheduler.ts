@@ -21,7 +21,7 @@ import { hasCallbackProbe, type CallbackProbe } from './callback-probe.js';
 import { firstDelay, initialState, steadyPass, step, type CheckerEvent, type CheckerState, type CheckerTiming } from './policy.js';
 import { virtualServersOf } from './table.js';
 import { Slots } from './pool-slots.js';
-import type { PoolEvent, PoolStats, ProbeDone, VsStatus } from './pool-types.js';
+import type { PoolEvent, PoolStats, ProbeDone, VsLiveness, VsStatus } from './pool-types.js';
 import { TimerHeap } from './timer-queue.js';
 import { CheckError, fail, type Checker, type ProbeResult } from './types.js';
 
@@ -43,7 +43,7 @@ export interface TableSink {
   setDesired(servers: readonly VirtualServer[]): Promise<unknown>;
 }
 
-export type { PoolEvent, PoolStats, ProbeDone, RsStatus, VsStatus } from './pool-types.js';
+export type { PoolEvent, PoolStats, ProbeDone, RsStatus, VsLiveness, VsStatus } from './pool-types.js';
 
 export type BuildFn = (ck: ResolvedChecker, vs: ResolvedVirtualServer, rs: ResolvedRealServer) => Built;
 
@@ -234,6 +234,17 @@ export class CheckPool {
   /** Every unit's checker state by unit key, for the pool that replaces this one (`carry`). */
   states(): Map<string, CheckerState> {
     return new Map(this.units.map((u) => [u.key, { ...u.state }]));
+  }
+
+  /**
+   * Each virtual server's quorum and whether each real server is alive, in configuration order:
+   * what the daemon compares to report changes (status() without weights, checkers or the table).
+   */
+  liveness(): VsLiveness[] {
+    return this.o.virtualServers.map((vs, v) => {
+      const st = this.policy.state[v]!;
+      return { id: vs.id, quorumUp: st.quorumUp, realServers: vs.real_servers.map((rs, r) => ({ address: rs.address, port: rs.port, alive: st.rs[r]!.alive })) };
+    });
   }
 
   /** Each virtual server's quorum, weights and real servers with their checkers (for `lvsd status`). */

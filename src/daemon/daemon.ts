@@ -285,6 +285,7 @@ export class Daemon {
       try {
         await this.pool.start();
         this.baseline();
+        this.logInitialQuorum(p.virtualServers.length);
       } catch (e) {
         this.logger.error({ event: 'lvsd.start-failed', error: (e as Error).message }, `could not program IPVS: ${(e as Error).message}`);
         await this.pool.stop();
@@ -432,13 +433,24 @@ export class Daemon {
 
   /* ---------------- events ---------------- */
 
+  /**
+   * One line for the quorum every virtual server started with (keepalived logs "Gained quorum" for
+   * each, 10,000 lines for 10,000 services; they are at debug). A virtual server that starts
+   * without quorum has its own info line ("Starting with quorum down") as well.
+   */
+  private logInitialQuorum(total: number): void {
+    const up = this.initialQuorumUp;
+    this.initialQuorumUp = 0;
+    this.logger.info({ event: 'lvs.quorum.initial', quorumUp: up, quorumDown: total - up }, `virtual servers at start: ${up} with quorum, ${total - up} without`);
+  }
+
   /** Real servers' and quorum states as last reported on the bus (by virtual server id). */
   private reported = new Map<string, { quorum: boolean; rs: Map<string, boolean> }>();
   private diffScheduled = false;
 
   /** The states the next report compares against (after a pool starts; a reload keeps known ones). */
   private baseline(): void {
-    this.pool?.status().forEach((v) => {
+    this.pool?.liveness().forEach((v) => {
       if (!this.reported.has(v.id)) this.reported.set(v.id, { quorum: v.quorumUp, rs: new Map(v.realServers.map((r) => [`${r.address}|${r.port}`, r.alive])) });
     });
   }
@@ -451,7 +463,7 @@ export class Daemon {
       this.diffScheduled = false;
       const pool = this.pool;
       if (!pool) return;
-      pool.status().forEach((v, i) => {
+      pool.liveness().forEach((v, i) => {
         const vs = this.parts.virtualServers[i];
         if (!vs) return;
         const proto = (vs.protocol ?? (vs.services[0]?.kind === 'fwmark' ? 'fwm' : 'tcp')).toLowerCase();
@@ -472,7 +484,16 @@ export class Daemon {
     });
   }
 
+  /** Virtual servers that started with quorum (their "Gained quorum" lines are at debug). */
+  private initialQuorumUp = 0;
+
   private onPoolEvent(e: PoolEvent): void {
+    if (e.kind === 'action' && e.action.kind === 'log' && e.action.initial) {
+      // A starting state, not a change: the baseline taken after the pool starts holds it.
+      this.initialQuorumUp++;
+      this.logger.debug({ event: 'lvs.initial' }, e.action.message);
+      return;
+    }
     if (e.kind === 'action' || e.kind === 'checker') this.reportChanges();
     switch (e.kind) {
       case 'action': {
@@ -592,7 +613,10 @@ export class Daemon {
       this.parts = next;
       if (newPool) {
         await newPool.start();
+        this.initialQuorumUp = 0;
         this.baseline();
+        // A virtual server whose quorum differs from before the reload is reported as a change.
+        this.reportChanges();
       }
       else {
         this.desired = [];

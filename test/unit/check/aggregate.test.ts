@@ -184,3 +184,15 @@ test('table: one IPVS service per group address, destinations with forwarding, w
     ['10.0.1.2', 'tunnel', 1, 0, 'gue', 6080, 1],
   ]);
 });
+
+test('start: "Gained quorum" of the starting state is marked initial; a later gain is a change', () => {
+  const p = new LvsPolicy([vs({ quorum: 2, real_servers: [rs(1), rs(2)] })], () => true);
+  const start = p.start();
+  assert.deepEqual(start, [{ kind: 'log', message: 'Gained quorum 2+0=2 <= 2 for VS [10.0.0.1]:tcp:80', initial: true }]);
+  p.checkerEvent(0, 0, 'down');
+  const again = p.checkerEvent(0, 0, 'up').filter((a) => a.kind === 'log' && /Gained/.test(a.message));
+  assert.deepEqual(again, [{ kind: 'log', message: 'Gained quorum 2+0=2 <= 2 for VS [10.0.0.1]:tcp:80' }]);
+  // Starting without quorum (sorry server in) is not an initial-state line: it stays a change line.
+  const q = new LvsPolicy([vs({ quorum: 3, real_servers: [rs(1)], sorry_server: { address: '10.0.9.9', port: 80, method: { method: 'NAT' }, inhibit: false } })], () => true);
+  assert.ok(q.start().every((a) => a.kind !== 'log' || !a.initial));
+});
