@@ -33,8 +33,8 @@ export interface RsState {
   failed: number;
   /** Absolute weight set by a misc_dynamic MISC_CHECK, if any. */
   setWeight?: number;
-  /** Weight deltas from FILE_CHECKs, by checker index. */
-  deltas: Map<number, number>;
+  /** Weight deltas from FILE_CHECKs, by checker index (created with the first one). */
+  deltas?: Map<number, number>;
 }
 
 export interface VsState {
@@ -84,7 +84,7 @@ export class LvsPolicy {
         rs.checkers.forEach((_c, c) => {
           if (!checkerUp(v, r, c)) failed++;
         });
-        return { alive: false, failed, deltas: new Map<number, number>() };
+        return { alive: false, failed };
       }),
     }));
   }
@@ -136,8 +136,8 @@ export class LvsPolicy {
     const s = (this.state[v] as VsState).rs[r] as RsState;
     const before = realWeight(this.effective(rs, s));
     if (mode === 'set') s.setWeight = weight;
-    else if (weight === 0) s.deltas.delete(c);
-    else s.deltas.set(c, weight);
+    else if (weight === 0) s.deltas?.delete(c);
+    else (s.deltas ??= new Map()).set(c, weight);
     const after = realWeight(this.effective(rs, s));
     if (after === before) return out;
     out.push({ kind: 'log', message: `Changing weight from ${before} to ${after} for ${s.alive ? '' : 'in'}active service ${fmtRs(vs, rs.address, rs.port)} of VS ${vs.id}` });
@@ -162,7 +162,7 @@ export class LvsPolicy {
 
   effective(rs: ResolvedRealServer, s: RsState): number {
     let w = s.setWeight ?? rs.weight;
-    for (const d of s.deltas.values()) w += d;
+    if (s.deltas) for (const d of s.deltas.values()) w += d;
     return w;
   }
 

@@ -18,7 +18,9 @@ export type Table = ReadonlyMap<string, { service: Service; dests: ReadonlyMap<s
 export function tableOf(servers: Iterable<{ service: Service; dests: Iterable<Destination> }>): Map<string, { service: Service; dests: Map<string, Destination> }> {
   const t = new Map<string, { service: Service; dests: Map<string, Destination> }>();
   for (const s of servers) {
-    t.set(serviceKeyId(s.service.key), { service: s.service, dests: new Map([...s.dests].map((d) => [destKeyId(d), d])) });
+    const dests = new Map<string, Destination>();
+    for (const d of s.dests) dests.set(destKeyId(d), d);
+    t.set(serviceKeyId(s.service.key), { service: s.service, dests });
   }
   return t;
 }
@@ -53,7 +55,8 @@ export function normalizeServer(vs: VirtualServer): VirtualServer {
 }
 
 function hasDuplicates(ds: readonly Destination[]): boolean {
-  if (ds.length > 8) return new Set(ds.map(destKeyId)).size !== ds.length;
+  // Pairwise up to 32 destinations (496 comparisons, no allocation); a set of ids beyond.
+  if (ds.length > 32) return new Set(ds.map(destKeyId)).size !== ds.length;
   for (let i = 0; i < ds.length; i++) {
     const a = ds[i] as Destination;
     for (let j = i + 1; j < ds.length; j++) {
@@ -159,7 +162,29 @@ export function diff(desired: Table, actual: Table, owned: ReadonlySet<string>, 
 }
 
 /** What `op` does to a table once the kernel accepted it (keeps a known copy current without a dump). */
-export function applyToTable(t: Map<string, { service: Service; dests: Map<string, Destination> }>, o: IpvsOp): void {
+/**
+ * What the previous call of one run of applyToTable found: a service's destination operations come
+ * one after another with the same key object, so its entry is looked up (and its id built) once.
+ * Valid only while nothing else changes the table.
+ */
+export interface ApplyHint {
+  key?: ServiceKey;
+  entry?: { service: Service; dests: Map<string, Destination> } | undefined;
+}
+
+export function applyToTable(t: Map<string, { service: Service; dests: Map<string, Destination> }>, o: IpvsOp, hint: ApplyHint = {}): void {
+  if (o.op === 'add-dest' || o.op === 'edit-dest' || o.op === 'del-dest') {
+    if (hint.key !== o.key) {
+      hint.key = o.key;
+      hint.entry = t.get(serviceKeyId(o.key));
+    }
+    const e = hint.entry;
+    if (!e) return;
+    if (o.op === 'del-dest') e.dests.delete(destKeyId(o.dest));
+    else e.dests.set(destKeyId(o.dest), o.dest);
+    return;
+  }
+  hint.key = hint.entry = undefined;
   switch (o.op) {
     case 'add-service':
       t.set(serviceKeyId(o.service.key), { service: o.service, dests: new Map() });
@@ -171,13 +196,6 @@ export function applyToTable(t: Map<string, { service: Service; dests: Map<strin
     }
     case 'del-service':
       t.delete(serviceKeyId(o.key));
-      return;
-    case 'add-dest':
-    case 'edit-dest':
-      t.get(serviceKeyId(o.key))?.dests.set(destKeyId(o.dest), o.dest);
-      return;
-    case 'del-dest':
-      t.get(serviceKeyId(o.key))?.dests.delete(destKeyId(o.dest));
       return;
     case 'flush':
       t.clear();

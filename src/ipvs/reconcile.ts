@@ -201,9 +201,10 @@ export class Reconciler {
         const t0 = Date.now();
         const results = await this.k.apply(ops);
         failed = results.filter((r) => r.error);
+        const hint = {};
         for (const r of results) {
           if (r.error) continue;
-          applyToTable(known, r.op);
+          applyToTable(known, r.op, hint);
           // A service removed because it is no longer desired is no longer lvsd's.
           if (r.op.op === 'del-service') {
             const id = serviceKeyId(r.op.key);

@@ -231,6 +231,11 @@ test('diff then apply reaches the desired table and spares foreign services (pro
       const ops = diff(desiredT, actualT, owned);
       const after = tableOf(have);
       for (const o of ops) applyToTable(after, o);
+      // With the hint the reconciler passes (one per run of operations): the same table.
+      const hinted = tableOf(have);
+      const hint = {};
+      for (const o of ops) applyToTable(hinted, o, hint);
+      assert.deepEqual(hinted, after);
       for (const [id, s] of desiredT) assert.deepEqual(after.get(id), s);
       for (const [id, s] of actualT) if (!owned.has(id)) assert.deepEqual(after.get(id), s);
       for (const id of after.keys()) assert.ok(desiredT.has(id) || !owned.has(id));
