@@ -40,7 +40,10 @@ export interface RsStatus {
 export interface VsLiveness {
   id: string;
   quorumUp: boolean;
-  realServers: { address: string; port: number; alive: boolean }[];
+  /** The configuration's real servers (the same array while the pool lives). */
+  servers: readonly { address: string; port: number }[];
+  /** alive[r]: whether servers[r] is alive. */
+  alive: boolean[];
 }
 
 export interface VsStatus {

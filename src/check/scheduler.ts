@@ -243,7 +243,7 @@ export class CheckPool {
   liveness(): VsLiveness[] {
     return this.o.virtualServers.map((vs, v) => {
       const st = this.policy.state[v]!;
-      return { id: vs.id, quorumUp: st.quorumUp, realServers: vs.real_servers.map((rs, r) => ({ address: rs.address, port: rs.port, alive: st.rs[r]!.alive })) };
+      return { id: vs.id, quorumUp: st.quorumUp, servers: vs.real_servers, alive: st.rs.map((r) => r.alive) };
     });
   }
 

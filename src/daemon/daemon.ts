@@ -11,7 +11,7 @@ import type { FirewallOptions } from '../net/nft-ruleset.js';
 import { networkInterfaces } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { loadToRun } from '../config/load.js';
-import { CheckPool, type PoolEvent } from '../check/scheduler.js';
+import { CheckPool, type PoolEvent, type VsLiveness } from '../check/scheduler.js';
 import { CheckError } from '../check/types.js';
 import type { Command as ScriptCommand } from '../config/model/common.js';
 import { logVrrpEvents, type LogLevel } from '../events/log.js';
@@ -444,14 +444,17 @@ export class Daemon {
     this.logger.info({ event: 'lvs.quorum.initial', quorumUp: up, quorumDown: total - up }, `virtual servers at start: ${up} with quorum, ${total - up} without`);
   }
 
-  /** Real servers' and quorum states as last reported on the bus (by virtual server id). */
-  private reported = new Map<string, { quorum: boolean; rs: Map<string, boolean> }>();
+  /**
+   * Real servers' and quorum states as last reported on the bus (by virtual server id): the
+   * servers array they were read against and, by index, whether each was alive.
+   */
+  private reported = new Map<string, VsLiveness>();
   private diffScheduled = false;
 
   /** The states the next report compares against (after a pool starts; a reload keeps known ones). */
   private baseline(): void {
     this.pool?.liveness().forEach((v) => {
-      if (!this.reported.has(v.id)) this.reported.set(v.id, { quorum: v.quorumUp, rs: new Map(v.realServers.map((r) => [`${r.address}|${r.port}`, r.alive])) });
+      if (!this.reported.has(v.id)) this.reported.set(v.id, v);
     });
   }
 
@@ -466,20 +469,24 @@ export class Daemon {
       pool.liveness().forEach((v, i) => {
         const vs = this.parts.virtualServers[i];
         if (!vs) return;
+        const prev = this.reported.get(v.id);
+        this.reported.set(v.id, v);
+        if (!prev) return;
         const proto = (vs.protocol ?? (vs.services[0]?.kind === 'fwmark' ? 'fwm' : 'tcp')).toLowerCase();
-        let prev = this.reported.get(v.id);
-        if (!prev) this.reported.set(v.id, (prev = { quorum: v.quorumUp, rs: new Map(v.realServers.map((r) => [`${r.address}|${r.port}`, r.alive])) }));
-        for (const r of v.realServers) {
-          const k = `${r.address}|${r.port}`;
-          if (prev.rs.get(k) !== r.alive) {
-            prev.rs.set(k, r.alive);
-            this.lvsBus.emit('lvs.rs', { vs: v.id, rs: `[${r.address}]:${proto}:${r.port}`, alive: r.alive });
-          }
+        const changed = (r: number): void => {
+          const s = v.servers[r]!;
+          this.lvsBus.emit('lvs.rs', { vs: v.id, rs: `[${s.address}]:${proto}:${s.port}`, alive: v.alive[r]! });
+        };
+        if (prev.servers === v.servers) {
+          for (let r = 0; r < v.alive.length; r++) if (prev.alive[r] !== v.alive[r]) changed(r);
+        } else {
+          // Another configuration (a reload): servers are matched by address and port; a new one is reported.
+          const was = new Map(prev.servers.map((s, r) => [`${s.address}|${s.port}`, prev.alive[r]]));
+          v.servers.forEach((s, r) => {
+            if (was.get(`${s.address}|${s.port}`) !== v.alive[r]) changed(r);
+          });
         }
-        if (prev.quorum !== v.quorumUp) {
-          prev.quorum = v.quorumUp;
-          this.lvsBus.emit('lvs.quorum', { vs: v.id, up: v.quorumUp });
-        }
+        if (prev.quorumUp !== v.quorumUp) this.lvsBus.emit('lvs.quorum', { vs: v.id, up: v.quorumUp });
       });
     });
   }

@@ -62,6 +62,9 @@ for (const level of ['info', 'debug'] as const) {
       const by = Date.now() + 2000;
       while (!logs.some((l) => l.event === 'lvs.quorum') && Date.now() < by) await new Promise((res) => setTimeout(res, 10));
       assert.deepEqual(logs.filter((l) => l.event === 'lvs.quorum').map((l) => [l.vs, l.up]), [['[10.0.0.3]:tcp:80', true]]);
+      // Its new real server (another address: matched by address and port) is reported once; the
+      // unchanged virtual servers report nothing.
+      assert.deepEqual(logs.filter((l) => l.event === 'lvs.rs').map((l) => l.msg), ['[10.1.0.3]:tcp:80 of VS [10.0.0.3]:tcp:80 is up']);
     } finally {
       ac.abort();
       await done;
