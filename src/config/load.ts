@@ -17,6 +17,8 @@ export interface LoadOptions {
   /** Force a format instead of detecting it. */
   format?: ConfigFormat;
   fs?: ConfigFileSystem;
+  /** Keep the resolved LVS half the validation builds (`lvs` of the result): to run the file. */
+  keepResolved?: boolean;
 }
 
 export function defaultConfigId(): string {
@@ -37,9 +39,9 @@ export function loadConfig(path: string, opts: LoadOptions = {}): ParsedConfig &
     } catch (e) {
       throw new ConfigError('file-unreadable', `cannot read ${path}: ${(e as Error).message}`);
     }
-    return { ...parseYamlConfig(text, path), format };
+    return { ...parseYamlConfig(text, path, { keepResolved: opts.keepResolved === true }), format };
   }
-  const parsed = parseKeepalivedFile(path, opts.fs ?? nodeFileSystem, { configId: opts.configId ?? defaultConfigId() });
+  const parsed = parseKeepalivedFile(path, opts.fs ?? nodeFileSystem, { configId: opts.configId ?? defaultConfigId(), keepResolved: opts.keepResolved === true });
   return { ...parsed, format };
 }
 
@@ -67,7 +69,7 @@ export function loadToRun(
 ): { ok: true; cfg: Loaded } | { ok: false; why: 'unreadable' | 'errors' } {
   let cfg: Loaded;
   try {
-    cfg = loadConfig(file, configId !== undefined ? { configId } : {});
+    cfg = loadConfig(file, configId !== undefined ? { configId, keepResolved: true } : { keepResolved: true });
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`lvsd run: ${e.message}`);

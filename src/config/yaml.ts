@@ -37,7 +37,7 @@ function decodePointer(p: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-export function parseYamlConfig(text: string, file: string): ParsedConfig {
+export function parseYamlConfig(text: string, file: string, opts: { keepResolved?: boolean } = {}): ParsedConfig {
   registerFormats();
   const diags = new Diagnostics();
   const lc = new LineCounter();
@@ -98,8 +98,10 @@ export function parseYamlConfig(text: string, file: string): ParsedConfig {
 
   recordLocations(ctx.locs, doc.contents, model, locAt);
   validateVrrp(model, ctx);
-  validateLvs(model, ctx);
-  return { model, diagnostics: dedupe(diags), locs: ctx.locs, files: [file] };
+  const lvs = validateLvs(model, ctx, opts.keepResolved === true);
+  const out: ParsedConfig = { model, diagnostics: dedupe(diags), locs: ctx.locs, files: [file] };
+  if (lvs) out.lvs = lvs;
+  return out;
 }
 
 /** Union branches report the same problem several times; keep one per location and message. */

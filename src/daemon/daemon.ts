@@ -143,7 +143,7 @@ export class Daemon {
   async run(): Promise<number> {
     const loaded = loadToRun(this.o.file, this.o.configId, this.io.err);
     if (!loaded.ok) return loaded.why === 'unreadable' ? EXIT.NOINPUT : EXIT.CONFIG_ERRORS;
-    const parts = buildParts(loaded.cfg.model, this.o.mode, this.o.ipvsProgram);
+    const parts = buildParts(loaded.cfg.model, this.o.mode, this.o.ipvsProgram, loaded.cfg.lvs);
     const hasVrrp = (parts.vrrp?.instances.length ?? 0) > 0;
     const hasLvs = parts.virtualServers.length > 0;
     if (this.o.mode === 'check-only' && !hasLvs) {
@@ -573,7 +573,7 @@ export class Daemon {
       try {
         const loaded = loadToRun(this.o.file, this.o.configId, (s) => problems.push(s));
         if (!loaded.ok) return reject(problems.filter((s) => !/not starting$/.test(s)).join('; ') || 'the file cannot be read');
-        next = buildParts(loaded.cfg.model, this.o.mode, this.o.ipvsProgram);
+        next = buildParts(loaded.cfg.model, this.o.mode, this.o.ipvsProgram, loaded.cfg.lvs);
       } catch (e) {
         return reject((e as Error).message);
       }

@@ -41,10 +41,11 @@ function defaultScriptUser(): ScriptUser | undefined {
   }
 }
 
-export function buildParts(model: ConfigModel, mode: DaemonMode, programOverride?: IpvsProgram): Parts {
+/** `resolved`: the LVS half the load already resolved from this same model (loadToRun keeps it). */
+export function buildParts(model: ConfigModel, mode: DaemonMode, programOverride?: IpvsProgram, resolved?: ResolvedLvs): Parts {
   const g = model.global_defs;
   const vrrp = mode === 'check-only' ? undefined : resolveVrrp(model);
-  const lvs = mode === 'vrrp-only' ? undefined : resolveLvs(model);
+  const lvs = mode === 'vrrp-only' ? undefined : (resolved ?? resolveLvs(model));
   const trackFiles = new Map<string, TrackFileInfo>();
   for (const t of model.vrrp_track_files) if (t.file) trackFiles.set(t.name, { file: t.file, weight: t.weight ?? 1, reverse: t.reverse === true });
   const su: ScriptUser | undefined = g?.script_user ? { user: g.script_user.user, ...(g.script_user.group ? { group: g.script_user.group } : {}) } : defaultScriptUser();

@@ -3,10 +3,15 @@
 // by the resolver, which applies them) with file:line:col.
 import type { ConfigModel } from '../model/index.js';
 import type { VirtualServer } from '../model/lvs.js';
-import { groupProblem, lvsFindings, rangeProblem, serviceKey, vsId } from '../resolve-lvs.js';
+import { groupProblem, lvsFindings, rangeProblem, resolveLvs, serviceKey, vsId, type ResolvedLvs } from '../resolve-lvs.js';
 import type { ParseContext } from './context.js';
 
-export function validateLvs(m: ConfigModel, ctx: ParseContext): void {
+/**
+ * With `keep`, the resolved LVS half that made the findings is returned, for a caller that runs the
+ * configuration (it would otherwise resolve the same 100,000 real servers a second time); without
+ * it (check-config) the findings are made without holding a resolved copy.
+ */
+export function validateLvs(m: ConfigModel, ctx: ParseContext, keep = false): ResolvedLvs | undefined {
   const d = ctx.diags;
   const at = (obj: object, field = '') => ctx.locs.get(obj, field);
 
@@ -37,9 +42,11 @@ export function validateLvs(m: ConfigModel, ctx: ParseContext): void {
   }
 
   // keepalived's fix-ups and refusals, applied by resolveLvs.
-  for (const f of lvsFindings(m)) {
+  const resolved = keep ? resolveLvs(m) : undefined;
+  for (const f of resolved?.findings ?? lvsFindings(m)) {
     const loc = at(f.obj, f.field);
     if (f.severity === 'error') d.error(f.code, f.message, loc);
     else d.warn(f.code, f.message, loc);
   }
+  return resolved;
 }

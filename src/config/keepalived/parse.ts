@@ -1,6 +1,7 @@
 // Config layer (pure over an injected file system): keepalived.conf -> the one config model.
 import { Diagnostics, type Diagnostic } from '../diagnostics.js';
 import { emptyModel, type ConfigModel } from '../model/index.js';
+import type { ResolvedLvs } from '../resolve-lvs.js';
 import type { LocationTable } from '../source.js';
 import { ParseContext, type KeywordTable } from './context.js';
 import { globalTopLevel } from './global.js';
@@ -15,12 +16,19 @@ export interface ParsedConfig {
   locs: LocationTable;
   /** Every file read, top-level first. */
   files: string[];
+  /** The resolved LVS half, when the parse was asked to keep it (ParseOptions.keepResolved). */
+  lvs?: ResolvedLvs;
+}
+
+export interface ParseOptions extends PreprocessOptions {
+  /** Keep the resolved LVS half the validation builds (for running the configuration). */
+  keepResolved?: boolean;
 }
 
 export const topLevelTable: KeywordTable<ConfigModel> = { ...globalTopLevel, ...vrrpTopLevel, ...lvsTopLevel };
 
 /** Read, build and walk in one pass: each top-level block is walked as soon as it is complete. */
-function parse(read: (pre: Preprocessor) => void, fs: ConfigFileSystem, opts: PreprocessOptions): ParsedConfig {
+function parse(read: (pre: Preprocessor) => void, fs: ConfigFileSystem, opts: ParseOptions): ParsedConfig {
   const diags = new Diagnostics();
   const ctx = new ParseContext(diags);
   const model = emptyModel();
@@ -29,11 +37,13 @@ function parse(read: (pre: Preprocessor) => void, fs: ConfigFileSystem, opts: Pr
   read(pre);
   tree.end();
   validateVrrp(model, ctx);
-  validateLvs(model, ctx);
-  return { model, diagnostics: diags.list, locs: ctx.locs, files: pre.files };
+  const lvs = validateLvs(model, ctx, opts.keepResolved === true);
+  const out: ParsedConfig = { model, diagnostics: diags.list, locs: ctx.locs, files: pre.files };
+  if (lvs) out.lvs = lvs;
+  return out;
 }
 
-export function parseKeepalivedFile(path: string, fs: ConfigFileSystem, opts: PreprocessOptions = {}): ParsedConfig {
+export function parseKeepalivedFile(path: string, fs: ConfigFileSystem, opts: ParseOptions = {}): ParsedConfig {
   return parse((pre) => pre.run(path), fs, opts);
 }
 
@@ -41,7 +51,7 @@ export function parseKeepalivedText(
   text: string,
   file: string,
   fs: ConfigFileSystem,
-  opts: PreprocessOptions = {},
+  opts: ParseOptions = {},
 ): ParsedConfig {
   return parse((pre) => pre.runText(text, file), fs, opts);
 }

@@ -13,6 +13,7 @@ import { parseKeepalivedFile, parseKeepalivedText } from '../../../src/config/ke
 import { emptyModel, type ConfigModel } from '../../../src/config/model/index.js';
 import { VirtualServer, VirtualServerGroup } from '../../../src/config/model/lvs.js';
 import { lvsFindings, resolveLvs, type LvsFinding } from '../../../src/config/resolve-lvs.js';
+import { loadConfig } from '../../../src/config/load.js';
 import { arbitraryOf } from '../../util/schema-arb.js';
 import { repoRoot } from '../../util/env.js';
 import { memFs } from './memfs.js';
@@ -88,4 +89,40 @@ test('lvsFindings equals resolveLvs(...).findings on every fixture and seed', ()
     assert.deepEqual(located(m, lvsFindings(m)), want, f);
   }
   assert.ok(files.length >= 30 && total >= 10, `${files.length} files, ${total} findings`);
+});
+
+test('a parse that keeps the resolved LVS half (lvsd run) says the same and hands over what resolveLvs builds', () => {
+  const root = repoRoot();
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (!f.endsWith('.txt')) files.push(p);
+    }
+  };
+  walk(join(root, 'test', 'fixtures', 'keepalived-seeds'));
+  walk(join(root, 'test', 'fixtures', 'config'));
+  let withServers = 0;
+  for (const f of files) {
+    const plain = parseKeepalivedFile(f, nodeFileSystem, { configId: 'lvsd-test' });
+    const kept = parseKeepalivedFile(f, nodeFileSystem, { configId: 'lvsd-test', keepResolved: true });
+    assert.equal(plain.lvs, undefined, f);
+    assert.deepEqual(kept.diagnostics, plain.diagnostics, f);
+    assert.ok(kept.lvs, f);
+    assert.deepEqual(kept.lvs, resolveLvs(kept.model), f);
+    if (kept.lvs.virtual_servers.length) withServers++;
+  }
+  assert.ok(withServers >= 10, `${withServers} files with virtual servers`);
+});
+
+test('loadConfig keeps the resolved LVS half for YAML and keepalived.conf alike when asked', () => {
+  const root = repoRoot();
+  for (const f of ['configs/lvs-dr-pair/director1.yaml', 'configs/dual-master/director-a.yaml']) {
+    const kept = loadConfig(join(root, f), { configId: 'x', keepResolved: true });
+    assert.equal(kept.format, 'yaml');
+    assert.ok(kept.lvs && kept.lvs.virtual_servers.length > 0, f);
+    assert.deepEqual(kept.lvs, resolveLvs(kept.model), f);
+    assert.equal(loadConfig(join(root, f), { configId: 'x' }).lvs, undefined);
+  }
 });
