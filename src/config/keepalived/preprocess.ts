@@ -10,6 +10,11 @@ import { scanPlainLine, stripComment, tokenize } from './lexer.js';
 export interface ConfigFileSystem {
   /** Read a whole file as UTF-8; throw with a message on failure. */
   readFile(path: string): string;
+  /**
+   * Optional: read a file as UTF-8 in pieces, each made of whole lines (the last may lack its
+   * newline), so a large file is never held whole; throw with a message on failure.
+   */
+  readChunks?(path: string, onChunk: (text: string) => void): void;
   /** Absolute, sorted paths of regular files matching a glob (absolute pattern). */
   glob(pattern: string): string[];
   /** Canonical path, to detect include loops. */
@@ -37,6 +42,12 @@ interface Definition {
 }
 
 const MAX_INCLUDE_DEPTH = 32;
+
+/** Where the reading of one file is: lines read so far, and a $definition still taking lines. */
+interface TextState {
+  lineNo: number;
+  pendingDef: { name: string; def: Definition } | undefined;
+}
 const MAX_SUBST_ROUNDS = 64;
 
 export class Preprocessor {
@@ -93,12 +104,13 @@ export class Preprocessor {
 
   private readFile(path: string, from: SourceLoc | undefined): void {
     let real: string;
-    let text: string;
+    let text: string | undefined;
+    const unreadable = (e: unknown): ConfigError => new ConfigError('file-unreadable', `cannot read ${path}: ${(e as Error).message}`, from);
     try {
       real = this.fs.realpath(path);
-      text = this.fs.readFile(path);
+      if (!this.fs.readChunks) text = this.fs.readFile(path);
     } catch (e) {
-      throw new ConfigError('file-unreadable', `cannot read ${path}: ${(e as Error).message}`, from);
+      throw unreadable(e);
     }
     if (this.includeStack.includes(real)) {
       throw new ConfigError('include-loop', `include loop: ${path} includes itself`, from);
@@ -108,14 +120,33 @@ export class Preprocessor {
     }
     this.files.push(path);
     this.includeStack.push(real);
-    this.processText(text, path);
+    const st: TextState = { lineNo: 0, pendingDef: undefined };
+    if (text !== undefined) this.processText(text, path, st);
+    else {
+      const chunks = this.fs.readChunks as NonNullable<ConfigFileSystem['readChunks']>;
+      let failed: unknown;
+      try {
+        chunks(path, (chunk) => {
+          try {
+            this.processText(chunk, path, st);
+          } catch (e) {
+            failed = e;
+            throw e;
+          }
+        });
+      } catch (e) {
+        // A reading error, or one from the configuration (an include, a definition) passed on.
+        throw e === failed ? e : unreadable(e);
+      }
+    }
     this.includeStack.pop();
   }
 
-  private processText(text: string, file: string): void {
-    let pendingDef: { name: string; def: Definition } | undefined;
+  /** Lines of `text`, numbered on from `st.lineNo` (a file read in pieces carries its state over). */
+  private processText(text: string, file: string, st: TextState = { lineNo: 0, pendingDef: undefined }): void {
+    let pendingDef = st.pendingDef;
     let pos = 0;
-    let lineNo = 0;
+    let lineNo = st.lineNo;
     const n = text.length;
     const scratch = this.scratch;
     while (pos < n) {
@@ -156,6 +187,8 @@ export class Preprocessor {
       }
       this.line(body, { file, line: lineNo, col: lead + 1 }, 0);
     }
+    st.lineNo = lineNo;
+    st.pendingDef = pendingDef;
   }
 
   /** `$NAME=value`: defines NAME; returns it so continuation lines can be appended. */
