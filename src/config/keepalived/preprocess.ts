@@ -42,13 +42,13 @@ interface Definition {
 }
 
 const MAX_INCLUDE_DEPTH = 32;
+const MAX_SUBST_ROUNDS = 64;
 
 /** Where the reading of one file is: lines read so far, and a $definition still taking lines. */
 interface TextState {
   lineNo: number;
   pendingDef: { name: string; def: Definition } | undefined;
 }
-const MAX_SUBST_ROUNDS = 64;
 
 export class Preprocessor {
   private readonly defs = new Map<string, Definition>();
