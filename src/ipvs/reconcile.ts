@@ -164,7 +164,12 @@ export class Reconciler {
     };
     const body = (): Promise<T> => fn().finally(report);
     const run = this.running.then(body, body);
-    this.running = run.catch(() => undefined);
+    // What the next call waits for: the end of this one, not its result (a first sync of 110,000
+    // operations would stay referenced until the next sync).
+    this.running = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 
