@@ -5,6 +5,7 @@ import type { IpvsOp } from './ops.js';
 import {
   configFlags,
   destKeyId,
+  type DestKey,
   serviceKeyId,
   type Destination,
   type Service,
@@ -13,12 +14,12 @@ import {
 } from './types.js';
 
 /** A table as the diff reads it: a dump (with counters) or a model, keyed by service id. */
-export type Table = ReadonlyMap<string, { service: Service; dests: ReadonlyMap<string, Destination> }>;
+export type Table = ReadonlyMap<string, { service: Service; dests: ReadonlyMap<DestKey, Destination> }>;
 
-export function tableOf(servers: Iterable<{ service: Service; dests: Iterable<Destination> }>): Map<string, { service: Service; dests: Map<string, Destination> }> {
-  const t = new Map<string, { service: Service; dests: Map<string, Destination> }>();
+export function tableOf(servers: Iterable<{ service: Service; dests: Iterable<Destination> }>): Map<string, { service: Service; dests: Map<DestKey, Destination> }> {
+  const t = new Map<string, { service: Service; dests: Map<DestKey, Destination> }>();
   for (const s of servers) {
-    const dests = new Map<string, Destination>();
+    const dests = new Map<DestKey, Destination>();
     for (const d of s.dests) dests.set(destKeyId(d), d);
     t.set(serviceKeyId(s.service.key), { service: s.service, dests });
   }
@@ -46,7 +47,7 @@ export function normalizeServer(vs: VirtualServer): VirtualServer {
   let canonical = true;
   for (const d of vs.dests) if (canonicalAddress(d.family, d.address) !== d.address) canonical = false;
   if (canonical && !hasDuplicates(vs.dests)) return service === s ? vs : { service, dests: vs.dests };
-  const seen = new Map<string, Destination>();
+  const seen = new Map<DestKey, Destination>();
   for (const d of vs.dests) {
     const dest: Destination = { ...d, address: canonicalAddress(d.family, d.address) };
     seen.set(destKeyId(dest), dest); // the last of duplicates wins
@@ -136,7 +137,7 @@ export function diff(desired: Table, actual: Table, owned: ReadonlySet<string>, 
   }
   const desiredIds = only ? [...only].filter((id) => desired.has(id)) : desired.keys();
   for (const id of desiredIds) {
-    const d = desired.get(id) as { service: Service; dests: ReadonlyMap<string, Destination> };
+    const d = desired.get(id) as { service: Service; dests: ReadonlyMap<DestKey, Destination> };
     const a = actual.get(id);
     if (!a) {
       addServices.push({ op: 'add-service', service: d.service });
@@ -161,7 +162,6 @@ export function diff(desired: Table, actual: Table, owned: ReadonlySet<string>, 
   return [...delServices, ...editServices, ...addServices, ...destOps];
 }
 
-/** What `op` does to a table once the kernel accepted it (keeps a known copy current without a dump). */
 /**
  * What the previous call of one run of applyToTable found: a service's destination operations come
  * one after another with the same key object, so its entry is looked up (and its id built) once.
@@ -169,10 +169,11 @@ export function diff(desired: Table, actual: Table, owned: ReadonlySet<string>, 
  */
 export interface ApplyHint {
   key?: ServiceKey;
-  entry?: { service: Service; dests: Map<string, Destination> } | undefined;
+  entry?: { service: Service; dests: Map<DestKey, Destination> } | undefined;
 }
 
-export function applyToTable(t: Map<string, { service: Service; dests: Map<string, Destination> }>, o: IpvsOp, hint: ApplyHint = {}): void {
+/** What `op` does to a table once the kernel accepted it (keeps a known copy current without a dump). */
+export function applyToTable(t: Map<string, { service: Service; dests: Map<DestKey, Destination> }>, o: IpvsOp, hint: ApplyHint = {}): void {
   if (o.op === 'add-dest' || o.op === 'edit-dest' || o.op === 'del-dest') {
     if (hint.key !== o.key) {
       hint.key = o.key;

@@ -6,7 +6,7 @@
 import { applyToTable, diff, normalizeServer, sameServer, tableOf } from './diff.js';
 import { IpvsError } from './errors.js';
 import { describeOp, type IpvsKernel, type IpvsOp, type OpResult } from './ops.js';
-import { serviceKeyId, type Destination, type Service, type VirtualServer } from './types.js';
+import { serviceKeyId, type DestKey, type Destination, type Service, type VirtualServer } from './types.js';
 
 export type SyncReason = 'config' | 'drift' | 'stop';
 
@@ -48,7 +48,7 @@ export interface SyncResult {
   attempts: number;
 }
 
-type KnownTable = Map<string, { service: Service; dests: Map<string, Destination> }>;
+type KnownTable = Map<string, { service: Service; dests: Map<DestKey, Destination> }>;
 
 export class Reconciler {
   private readonly k: IpvsKernel;
@@ -125,7 +125,7 @@ export class Reconciler {
       const newId = serviceKeyId(nw.service.key);
       if (oldId !== newId && this.desired.has(newId)) return undefined; // moved onto another entry's key
       if (oldId !== newId) this.desired.delete(oldId); // same key: set() keeps its place (config order)
-      this.desired.set(newId, tableOf([nw]).get(newId) as { service: Service; dests: Map<string, Destination> });
+      this.desired.set(newId, tableOf([nw]).get(newId) as { service: Service; dests: Map<DestKey, Destination> });
       only.add(oldId).add(newId);
       next[i] = nw;
     }

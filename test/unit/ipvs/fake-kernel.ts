@@ -7,6 +7,7 @@ import {
   destKeyId,
   serviceKeyId,
   type DestEntry,
+  type DestKey,
   type Destination,
   type DumpedServer,
   type IpvsInfo,
@@ -18,7 +19,7 @@ import {
 } from '../../../src/ipvs/types.js';
 
 export class FakeKernel implements IpvsKernel {
-  readonly table = new Map<string, { service: Service; dests: Map<string, Destination> }>();
+  readonly table = new Map<string, { service: Service; dests: Map<DestKey, Destination> }>();
   /** Every batch handed to apply(), in order. */
   readonly batches: IpvsOp[][] = [];
   dumps = 0;
