@@ -8,7 +8,7 @@ need_apt=()
 for pair in keepalived:keepalived ipvsadm:ipvsadm linux.uml:user-mode-linux \
             busybox:busybox-static tcpdump:tcpdump ip:iproute2 openssl:openssl time:time \
             aiosmtpd:python3-aiosmtpd mkfifo:coreutils shellcheck:shellcheck setpriv:util-linux \
-            systemd-analyze:systemd; do
+            systemd-analyze:systemd nft:nftables docker-compose:docker-compose; do
   bin=${pair%%:*} pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || need_apt+=("$pkg")
 done

@@ -178,6 +178,11 @@ async function startPair(program: 'follow_vrrp' | 'always'): Promise<[Director, 
   await d1.waitEvent((e) => e.event === 'vrrp.transition' && e.to === 'MASTER', 20_000, 'MASTER');
   await d2.waitEvent((e) => e.event === 'vrrp.transition' && e.to === 'BACKUP', 20_000, 'BACKUP');
   await topo.directors[0].waitForAddr(topo.vip, { timeoutMs: 5000 });
+  // Both start together: d2 may reach its master-down timer before d1's first advert (correct VRRP)
+  // and be MASTER for a moment, then preempted. Settled means d2 BACKUP again and, with
+  // follow_vrrp, its services withdrawn; what each test then checks starts from there.
+  assert.ok(await waitFor(() => d1.state() === 'MASTER' && d2.state() === 'BACKUP', 10_000), `states: d1 ${d1.state()}, d2 ${d2.state()}`);
+  if (program === 'follow_vrrp') assert.ok(await waitFor(async () => (await readIpvsRules(topo.directors[1])).length === 0, 10_000), 'a preempted d2 withdraws its services');
   return [d1, d2];
 }
 
