@@ -7,6 +7,7 @@ import {
   IP_VS_SVC_F_SCHED2,
   IP_VS_SVC_F_SCHED3,
 } from './constants.js';
+import { ipv4ToInt } from './addr.js';
 
 export type Family = 'ipv4' | 'ipv6';
 export type Protocol = 'tcp' | 'udp' | 'sctp';
@@ -140,28 +141,8 @@ export function serviceKeyId(k: ServiceKey): string {
 export type DestKey = number | string;
 
 export function destKeyId(d: Pick<Destination, 'family' | 'address' | 'port'>): DestKey {
-  if (d.family === 'ipv4') {
-    const a = d.address;
-    let n = 0;
-    let part = 0;
-    let digits = 0;
-    let dots = 0;
-    for (let i = 0; i < a.length; i++) {
-      const c = a.charCodeAt(i) - 48;
-      if (c >= 0 && c <= 9 && digits < 3) {
-        part = part * 10 + c;
-        digits++;
-      } else if (c === -2 /* . */ && digits > 0 && part <= 255 && dots < 3) {
-        n = n * 256 + part;
-        part = digits = 0;
-        dots++;
-      } else {
-        return `${d.family}/${a}/${d.port}`;
-      }
-    }
-    if (dots === 3 && digits > 0 && part <= 255) return (n * 256 + part) * 65536 + d.port;
-  }
-  return `${d.family}/${d.address}/${d.port}`;
+  const n = d.family === 'ipv4' ? ipv4ToInt(d.address) : -1;
+  return n >= 0 ? n * 65536 + d.port : `${d.family}/${d.address}/${d.port}`;
 }
 
 /** Human form used in logs and errors: "TCP 10.0.0.1:80", "TCP [2001:db8::1]:80", "FWM 7", "FWM 7 IPv6". */
