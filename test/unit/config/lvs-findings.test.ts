@@ -69,7 +69,8 @@ test('lvsFindings equals resolveLvs(...).findings on random models, read back fr
   assert.ok(nonEmpty > runs / 4, `only ${nonEmpty} of ${runs} models had findings`);
 });
 
-test('lvsFindings equals resolveLvs(...).findings on every fixture and seed', () => {
+/** Every keepalived.conf fixture and seed (their .txt notes left out). */
+function fixtureFiles(): string[] {
   const root = repoRoot();
   const files: string[] = [];
   const walk = (dir: string): void => {
@@ -81,6 +82,11 @@ test('lvsFindings equals resolveLvs(...).findings on every fixture and seed', ()
   };
   walk(join(root, 'test', 'fixtures', 'keepalived-seeds'));
   walk(join(root, 'test', 'fixtures', 'config'));
+  return files;
+}
+
+test('lvsFindings equals resolveLvs(...).findings on every fixture and seed', () => {
+  const files = fixtureFiles();
   let total = 0;
   for (const f of files) {
     const m = parseKeepalivedFile(f, nodeFileSystem, { configId: 'lvsd-test' }).model;
@@ -92,17 +98,7 @@ test('lvsFindings equals resolveLvs(...).findings on every fixture and seed', ()
 });
 
 test('a parse that keeps the resolved LVS half (lvsd run) says the same and hands over what resolveLvs builds', () => {
-  const root = repoRoot();
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const f of readdirSync(dir)) {
-      const p = join(dir, f);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (!f.endsWith('.txt')) files.push(p);
-    }
-  };
-  walk(join(root, 'test', 'fixtures', 'keepalived-seeds'));
-  walk(join(root, 'test', 'fixtures', 'config'));
+  const files = fixtureFiles();
   let withServers = 0;
   for (const f of files) {
     const plain = parseKeepalivedFile(f, nodeFileSystem, { configId: 'lvsd-test' });
@@ -116,7 +112,7 @@ test('a parse that keeps the resolved LVS half (lvsd run) says the same and hand
   assert.ok(withServers >= 10, `${withServers} files with virtual servers`);
 });
 
-test('loadConfig keeps the resolved LVS half for YAML and keepalived.conf alike when asked', () => {
+test('loadConfig keeps the resolved LVS half of a YAML file when asked (keepalived.conf: the test above)', () => {
   const root = repoRoot();
   for (const f of ['configs/lvs-dr-pair/director1.yaml', 'configs/dual-master/director-a.yaml']) {
     const kept = loadConfig(join(root, f), { configId: 'x', keepResolved: true });
