@@ -109,7 +109,8 @@ async function phases(conf: string): Promise<Phases> {
   const loaded = loadToRun(conf, undefined, (s) => problems.push(s));
   if (!loaded.ok) throw new Error(problems.join('\n'));
   const t1 = performance.now();
-  const parts = buildParts(loaded.cfg.model, 'check-only');
+  // As the daemon does: the LVS half the load resolved (loadToRun keeps it) is not resolved again.
+  const parts = buildParts(loaded.cfg.model, 'check-only', undefined, loaded.cfg.lvs);
   const t2 = performance.now();
   const notes = await startNotifications({ model: parts.model, vrrp: vrrpBus(), lvs: lvsBus(), log: () => undefined });
   const t3 = performance.now();

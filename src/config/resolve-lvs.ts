@@ -357,7 +357,9 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
 
   // Real servers.
   const real_servers: ResolvedRealServer[] = [];
-  const seen = new Set<string>();
+  // Duplicates are found by comparing with the servers kept so far up to SMALL_LIST of them (no
+  // key string and no set for the usual handful), through a set of "address|port" beyond.
+  let seen: Set<string> | undefined;
   for (const rs of vs.real_servers) {
     const method = methodOr(rs.lvs_method);
     if (method.method !== 'TUN' && familyOf(rs.address) !== fam) {
@@ -365,12 +367,12 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
       continue;
     }
     const port = fixPort(vs, rs.port ?? 0, method, vsPort, rs, rs, 'port', c, id, grp);
-    const key = `${rs.address}|${port}`;
-    if (seen.has(key)) {
+    if (!seen && real_servers.length >= SMALL_LIST) seen = new Set(real_servers.map((r) => `${r.address}|${r.port}`));
+    if (seen ? seen.has(`${rs.address}|${port}`) : keptAlready(real_servers, rs.address, port)) {
       find(c, 'error', 'duplicate-real-server', rs, '', `virtual server ${id}: real server ${rs.address} port ${port} is given twice; the second is ignored`);
       continue;
     }
-    seen.add(key);
+    seen?.add(`${rs.address}|${port}`);
     real_servers.push(resolveRs(vs, rs, method, port, fam, c));
   }
   if (!real_servers.length) {
@@ -413,6 +415,17 @@ function resolveVs(vs: VirtualServer, groups: Map<string, VirtualServerGroup>, c
   if (vs.virtualhost !== undefined) out.virtualhost = vs.virtualhost;
   if (sorry) out.sorry_server = sorry;
   return out;
+}
+
+/** Up to this many real servers in a virtual server, duplicates are found pairwise. */
+const SMALL_LIST = 32;
+
+function keptAlready(kept: readonly ResolvedRealServer[], address: string, port: number): boolean {
+  for (let i = 0; i < kept.length; i++) {
+    const r = kept[i] as ResolvedRealServer;
+    if (r.address === address && r.port === port) return true;
+  }
+  return false;
 }
 
 /** How messages name a real server, or (undefined) the sorry server. */

@@ -20,8 +20,17 @@ export interface KeywordSpec<T> {
 
 export type KeywordTable<T> = Record<string, KeywordSpec<T>>;
 
-/** Where statements are, for messages: a text, or a function making it (only when a message needs it). */
-export type Where = string | (() => string);
+/**
+ * Where statements are, for messages: a text, a function making it, or the statement whose block
+ * they are in ("real_server 10.0.0.1 80"); the last two make the text only when a message needs it.
+ */
+export type Where = string | (() => string) | Stmt;
+
+function placeOf(where: Where): string {
+  if (typeof where === 'string') return where;
+  if (typeof where === 'function') return where();
+  return [where.kw.text, ...where.args.map((t) => t.text)].join(' ');
+}
 
 /** Optimal string alignment distance: edits, plus a swap of two neighbouring letters ("scirpt"). */
 export function editDistance(a: string, b: string): number {
@@ -61,6 +70,26 @@ export interface IntOpts {
   max?: number;
 }
 
+/**
+ * What a deprecated synonym does: its canonical keyword's spec, with the synonym's own
+ * not-supported note if it has one. Made once per synonym (a configuration migrated from an old
+ * keepalived can use `lb_algo` in every one of 10,000 virtual servers).
+ */
+const synonyms = new WeakMap<object, WeakMap<object, KeywordSpec<never>>>();
+function synonymSpec<T>(spec: KeywordSpec<T>, canonical: KeywordSpec<T> | undefined): KeywordSpec<T> {
+  if (!canonical) return spec;
+  // Keyed by both: tables share specs through spreads, and a name's canonical spec may differ
+  // from one table to another.
+  let byCanonical = synonyms.get(spec);
+  if (!byCanonical) synonyms.set(spec, (byCanonical = new WeakMap()));
+  let merged = byCanonical.get(canonical) as KeywordSpec<T> | undefined;
+  if (!merged) {
+    merged = { ...canonical, notSupported: spec.notSupported ?? canonical.notSupported };
+    byCanonical.set(canonical, merged as KeywordSpec<never>);
+  }
+  return merged;
+}
+
 export class ParseContext {
   readonly diags: Diagnostics;
   readonly locs: LocationTable;
@@ -94,14 +123,13 @@ export class ParseContext {
         if (close) hint = ` (did you mean '${close}'?)`;
       }
       const skipped = s.block ? '; its block is ignored' : '';
-      const place = typeof where === 'string' ? where : where();
+      const place = placeOf(where);
       this.diags.warn('unknown-keyword', `unknown keyword '${name}' in ${place}${hint ?? ''}${skipped}`, s.kw.loc);
       return;
     }
     if (spec.deprecatedFor) {
       this.diags.warn('deprecated-keyword', `'${name}' is deprecated; use '${spec.deprecatedFor}'`, s.kw.loc);
-      const canonical = table[spec.deprecatedFor];
-      if (canonical) spec = { ...canonical, notSupported: spec.notSupported ?? canonical.notSupported };
+      spec = synonymSpec(spec, table[spec.deprecatedFor]);
     }
     if (spec.notSupported) {
       this.diags.warn('not-supported', `'${name}' is read but not acted on: ${spec.notSupported}`, s.kw.loc);

@@ -48,10 +48,6 @@ function commandKw(field: string): KeywordSpec<Rec> {
   };
 }
 
-function argText(s: Stmt): string {
-  return s.args.map((t) => t.text).join(' ');
-}
-
 /** `<address> [port]` of real_server and sorry_server. */
 function addressPort(s: Stmt, ctx: ParseContext, what: string): { address: string; port?: number } | undefined {
   if (!ctx.arity(s, 1, 2)) return undefined;
@@ -59,6 +55,17 @@ function addressPort(s: Stmt, ctx: ParseContext, what: string): { address: strin
   const port = s.args[1] ? ctx.port(s.args[1], `${what} port`) : undefined;
   if (!address || (s.args[1] && port === undefined)) return undefined;
   return port === undefined ? { address } : { address, port };
+}
+
+/** A real_server's model object straight from its statement (no intermediate address object). */
+function realServerOf(s: Stmt, ctx: ParseContext): RealServer | undefined {
+  if (!ctx.arity(s, 1, 2)) return undefined;
+  const address = ctx.ip(s.args[0], 'real_server address');
+  const portTok = s.args[1];
+  if (portTok === undefined) return address ? { address, checkers: [] } : undefined;
+  const port = ctx.port(portTok, 'real_server port');
+  // A literal, not a spread: objects built by spreading each get a hidden class of their own.
+  return address && port !== undefined ? { address, port, checkers: [] } : undefined;
 }
 
 const timing: KeywordTable<Rec> = {
@@ -164,12 +171,10 @@ const virtualServerTable: KeywordTable<Rec> = {
     // keepalived: "Missing '{' at beginning of configuration block" without one.
     block: 'required',
     handle: (s, vs, ctx) => {
-      const ap = addressPort(s, ctx, 'real_server');
-      if (!ap) return;
-      // A literal, not a spread: objects built by spreading each get a hidden class of their own.
-      const rs: RealServer = ap.port === undefined ? { address: ap.address, checkers: [] } : { address: ap.address, port: ap.port, checkers: [] };
+      const rs = realServerOf(s, ctx);
+      if (!rs) return;
       ctx.at(rs, '', s.kw.loc);
-      ctx.walk(s.block, realServerTable, rs as unknown as Rec, () => `real_server ${argText(s)}`);
+      ctx.walk(s.block, realServerTable, rs as unknown as Rec, s);
       (vs as unknown as VirtualServerOptions).real_servers.push(rs);
     },
   },
@@ -197,7 +202,7 @@ function virtualServer(s: Stmt, m: ConfigModel, ctx: ParseContext): void {
   }
   if (!vs) return;
   ctx.at(vs, '', s.kw.loc);
-  ctx.walk(s.block, virtualServerTable, vs as unknown as Rec, () => `virtual_server ${argText(s)}`);
+  ctx.walk(s.block, virtualServerTable, vs as unknown as Rec, s);
   m.virtual_servers.push(vs);
 }
 

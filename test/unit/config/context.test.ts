@@ -109,3 +109,21 @@ test('suggest finds close keywords only', () => {
   assert.equal(suggest('completely_else', known), undefined);
   assert.equal(suggest('scirpt', ['script', 'interval', 'weight']), 'script');
 });
+
+test('a deprecated synonym shared by two tables acts as each table\'s own canonical keyword', () => {
+  // Tables share specs through spreads; the synonym must not carry one table's handler into another.
+  const shared = { old_name: { deprecatedFor: 'new_name' } };
+  const seen: string[] = [];
+  const a: KeywordTable<object> = { ...shared, new_name: { handle: () => void seen.push('a') } };
+  const b: KeywordTable<object> = { ...shared, new_name: { handle: () => void seen.push('b') } };
+  const ctx = new ParseContext();
+  for (const t of [a, b, a, b]) ctx.walk([stmt('old_name', '1')], t, {}, 'x');
+  assert.deepEqual(seen, ['a', 'b', 'a', 'b']);
+  assert.equal(ctx.diags.list.filter((d) => d.code === 'deprecated-keyword').length, 4);
+});
+
+test('a statement as the place of an unknown keyword: its words, made only for the message', () => {
+  const ctx = new ParseContext();
+  ctx.walk([stmt('bogus')], {}, {}, stmt('real_server', '10.0.0.2', '80'));
+  assert.equal(ctx.diags.list[0]?.message, "unknown keyword 'bogus' in real_server 10.0.0.2 80");
+});

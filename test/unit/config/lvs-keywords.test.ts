@@ -465,3 +465,27 @@ test('SSL: password, ca, certificate and key; a second block replaces the first'
   assert.deepEqual((r2.model as { ssl?: SslConfig }).ssl, { key: '/b' });
   assert.deepEqual(where(r2), ['warning duplicate-keyword@4:1']);
 });
+
+test('a real server given twice is found among a handful and among many (past 32, by address and port)', () => {
+  // 40 real servers: #6 repeats #2 (found pairwise), #38 repeats #11 (found past the first 32, in the set made of them),
+  // and the same address on another port is not a duplicate.
+  const servers = Array.from({ length: 40 }, (_, i) => `10.0.1.${i}`);
+  servers[5] = servers[1] as string;
+  servers[37] = servers[10] as string;
+  const body = servers.map((a) => `  real_server ${a} 80 {\n  }`).join('\n');
+  const r = parseKeepalivedText(`virtual_server 10.0.0.1 80 {\n  lvs_sched rr\n  lvs_method NAT\n  protocol TCP\n${body}\n  real_server 10.0.1.1 81 {\n  }\n}`, '/t.conf', memFs({}), { keepResolved: true });
+  // Real server i is on line 5 + 2 * i.
+  assert.deepEqual(only(r, 'duplicate-real-server').map((x) => x.split(' ')[0]), ['/t.conf:15:3', '/t.conf:79:3']);
+  assert.match(only(r, 'duplicate-real-server')[1] ?? '', /real server 10\.0\.1\.10 port 80 is given twice/);
+  const vs = r.lvs?.virtual_servers[0];
+  assert.equal(vs?.real_servers.length, 39, 'the two repeats dropped, 10.0.1.1:81 kept');
+  assert.ok(vs?.real_servers.some((x) => x.address === '10.0.1.1' && x.port === 81));
+});
+
+test('an unknown keyword in a real_server or virtual_server block names the block by its statement', () => {
+  const r = parse('virtual_server 10.0.0.1 80 {\n  lvs_sched rr\n  lb_kind NAT\n  protocol TCP\n  colour blue\n  real_server 10.0.0.2 80 {\n    wieght 2\n  }\n}');
+  assert.deepEqual(only(r, 'unknown-keyword').map((x) => x.replace(/^\S+ /, '')), [
+    "unknown keyword 'colour' in virtual_server 10.0.0.1 80",
+    "unknown keyword 'wieght' in real_server 10.0.0.2 80 (did you mean 'weight'?)",
+  ]);
+});
