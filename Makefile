@@ -28,7 +28,8 @@ build: deps
 # The `lvsd` program operators run: the CLI bundled into one file by scripts/bundle.mjs (esbuild;
 # starts in about half the time of ~150 separate modules). Node's built-ins and the netlink package
 # stay outside and load when the bundled module that uses them is first initialised (a check-only
-# start loads no HTTP, TLS, metrics or VRRP code); the source is minified (names kept).
+# start loads no HTTP, TLS, metrics or VRRP code); the source is minified (names kept). Beside it,
+# $(BUNDLE).cache: V8's compiled code for it, made by a training run (check-config) of the new bundle.
 BUNDLE = dist/src/cli/lvsd.mjs
 $(BUNDLE): $(shell find src -name '*.ts') package.json scripts/bundle.mjs
 	@$(NODE) scripts/bundle.mjs $(BUNDLE)
