@@ -333,7 +333,17 @@ async function main(): Promise<void> {
       ns = freshNs();
       const product = daemonIn(ns, 'lvsd', confOf(sn, sd), sn, sd);
       clearIn(ns);
-      results.stop = { lvsd: ls, lvsdLeft: lsLeft, keepalived: ka, product };
+      // A restart: each daemon started again in the namespace it has just stopped in, where the
+      // kernel still holds the removed destinations in its trash list (searched on every add).
+      const restart: Record<string, { first: DaemonRun; again: DaemonRun }> = {};
+      for (const kind of ['keepalived', 'lvsd'] as const) {
+        ns = freshNs();
+        const first = daemonIn(ns, kind, confOf(sn, sd), sn, sd);
+        const again = daemonIn(ns, kind, confOf(sn, sd), sn, sd);
+        clearIn(ns);
+        restart[kind] = { first, again };
+      }
+      results.stop = { lvsd: ls, lvsdLeft: lsLeft, keepalived: ka, product, restart };
     }
   } finally {
     for (const ns of namespaces) spawnSync('ip', ['netns', 'del', ns]);

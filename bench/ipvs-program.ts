@@ -93,7 +93,13 @@ async function main(): Promise<void> {
   }
   const res = JSON.parse(line.slice(7)) as Record<string, unknown> & {
     sizes: [number, number][];
-    stop?: { lvsd: LvsdResult; lvsdLeft: { services: number; dests: number }; keepalived: KaResult; product: DaemonRun };
+    stop?: {
+      lvsd: LvsdResult;
+      lvsdLeft: { services: number; dests: number };
+      keepalived: KaResult;
+      product: DaemonRun;
+      restart?: Record<'keepalived' | 'lvsd', { first: DaemonRun; again: DaemonRun }>;
+    };
     breakdown?: Breakdown;
   };
   console.log('');
@@ -148,6 +154,15 @@ async function main(): Promise<void> {
     console.log(`  lvsd run (SIGTERM)  ${st.product.stop === null ? 'not measured: exited by itself (exit 0) once the table was programmed' : `${ms(st.product.stop)} to exit 0`}, left in kernel: ${st.product.left.services} services / ${st.product.left.dests} destinations`);
     console.log(`  keepalived          ${stops([st.keepalived])} (SIGTERM to exit), left in kernel: ${st.keepalived.left.services} services / ${st.keepalived.left.dests} destinations`);
     console.log(`  (programming that table: lvsd child ${ms(st.lvsd.inside.program)}, lvsd run from spawn ${ms(st.product.program)}, keepalived from spawn ${ms(st.keepalived.program)})`);
+    if (st.restart) {
+      // The kernel keeps removed destinations in a trash list that every add searches linearly.
+      console.log(`restart of ${sn} x ${sd} right after a graceful stop, in the same namespace (the removed destinations still in the kernel's trash):`);
+      for (const kind of ['lvsd', 'keepalived'] as const) {
+        const x = st.restart[kind];
+        const name = kind === 'lvsd' ? 'lvsd run  ' : 'keepalived';
+        console.log(`  ${name}  first start ${ms(x.first.program)}, stop left ${x.first.left.services}/${x.first.left.dests}; started again: ${ms(x.again.program)}`);
+      }
+    }
   }
   if (res.breakdown) printBreakdown(res.breakdown, res);
   console.log(`\nUML wall time ${ms(r.wallMs)}`);
