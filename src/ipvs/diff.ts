@@ -118,7 +118,7 @@ export function sameServer(a: VirtualServer, b: VirtualServer): boolean {
 }
 
 /**
- * Operations in this order: removed services, changed services, new services (each followed by
+ * Operations in this order: removed services (last added first), changed services, new services (each followed by
  * its destinations), then per kept service: destination edits, additions, removals. An
  * unchanged entry yields nothing; a changed weight is one edit. Services lvsd does not own
  * (not desired, not in `owned`) are left alone unless `flush`.
@@ -159,6 +159,10 @@ export function diff(desired: Table, actual: Table, owned: ReadonlySet<string>, 
     if (adds) destOps.push(...adds);
     if (dels) destOps.push(...dels);
   }
+  // Removed services last added first, as at a graceful stop (Reconciler.stop): a withdrawal
+  // (follow_vrrp) followed soon by the same services again finds their destinations at the head
+  // of the kernel's trash list.
+  delServices.reverse();
   return [...delServices, ...editServices, ...addServices, ...destOps];
 }
 

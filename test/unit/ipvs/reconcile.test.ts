@@ -304,3 +304,13 @@ test('a renamed service is one delete and one add; ten thousand unchanged servic
   ]);
   assert.ok(ms < 1000, `incremental sync of 10,000 services took ${ms.toFixed(0)} ms`);
 });
+
+test('a withdrawal removes the services last added first, as a stop does', async () => {
+  const { k, r } = rig();
+  const C = tcp('10.0.0.3');
+  await r.setDesired([...desired(), { service: makeService(C, { scheduler: 'rr' }), dests: [d(9)] }]);
+  const n = k.ops.length;
+  await r.setDesired([]);
+  assert.deepEqual(k.described.slice(n), ['del-service TCP 10.0.0.3:80', 'del-service TCP 10.0.0.2:80', 'del-service TCP 10.0.0.1:80']);
+  assert.equal(k.table.size, 0);
+});
