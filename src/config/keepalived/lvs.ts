@@ -48,24 +48,22 @@ function commandKw(field: string): KeywordSpec<Rec> {
   };
 }
 
-/** `<address> [port]` of real_server and sorry_server. */
-function addressPort(s: Stmt, ctx: ParseContext, what: string): { address: string; port?: number } | undefined {
+/** What messages call an `<address> [port]` pair's two words (constants: made once, not per statement). */
+interface PairNames {
+  address: string;
+  port: string;
+}
+const REAL_SERVER: PairNames = { address: 'real_server address', port: 'real_server port' };
+const SORRY_SERVER: PairNames = { address: 'sorry_server address', port: 'sorry_server port' };
+const VIRTUAL_SERVER: PairNames = { address: 'virtual_server address', port: 'virtual_server port' };
+
+/** `<address> [port]` of virtual_server, real_server and sorry_server. */
+function addressPort(s: Stmt, ctx: ParseContext, what: PairNames): { address: string; port?: number } | undefined {
   if (!ctx.arity(s, 1, 2)) return undefined;
-  const address = ctx.ip(s.args[0], `${what} address`);
-  const port = s.args[1] ? ctx.port(s.args[1], `${what} port`) : undefined;
+  const address = ctx.ip(s.args[0], what.address);
+  const port = s.args[1] ? ctx.port(s.args[1], what.port) : undefined;
   if (!address || (s.args[1] && port === undefined)) return undefined;
   return port === undefined ? { address } : { address, port };
-}
-
-/** A real_server's model object straight from its statement (no intermediate address object). */
-function realServerOf(s: Stmt, ctx: ParseContext): RealServer | undefined {
-  if (!ctx.arity(s, 1, 2)) return undefined;
-  const address = ctx.ip(s.args[0], 'real_server address');
-  const portTok = s.args[1];
-  if (portTok === undefined) return address ? { address, checkers: [] } : undefined;
-  const port = ctx.port(portTok, 'real_server port');
-  // A literal, not a spread: objects built by spreading each get a hidden class of their own.
-  return address && port !== undefined ? { address, port, checkers: [] } : undefined;
 }
 
 const timing: KeywordTable<Rec> = {
@@ -158,7 +156,7 @@ const virtualServerTable: KeywordTable<Rec> = {
   },
   sorry_server: {
     handle: (s, vs, ctx) => {
-      const v = addressPort(s, ctx, 'sorry_server');
+      const v = addressPort(s, ctx, SORRY_SERVER);
       if (v) ctx.set(vs, 'sorry_server', v, s);
     },
   },
@@ -171,8 +169,10 @@ const virtualServerTable: KeywordTable<Rec> = {
     // keepalived: "Missing '{' at beginning of configuration block" without one.
     block: 'required',
     handle: (s, vs, ctx) => {
-      const rs = realServerOf(s, ctx);
-      if (!rs) return;
+      const ap = addressPort(s, ctx, REAL_SERVER);
+      if (!ap) return;
+      // A literal, not a spread: objects built by spreading each get a hidden class of their own.
+      const rs: RealServer = ap.port === undefined ? { address: ap.address, checkers: [] } : { address: ap.address, port: ap.port, checkers: [] };
       ctx.at(rs, '', s.kw.loc);
       ctx.walk(s.block, realServerTable, rs as unknown as Rec, s);
       (vs as unknown as VirtualServerOptions).real_servers.push(rs);
@@ -197,7 +197,7 @@ function virtualServer(s: Stmt, m: ConfigModel, ctx: ParseContext): void {
       vs = { group: a1.text, real_servers: [] };
     }
   } else {
-    const v = addressPort(s, ctx, 'virtual_server');
+    const v = addressPort(s, ctx, VIRTUAL_SERVER);
     if (v) vs = v.port === undefined ? { address: v.address, real_servers: [] } : { address: v.address, port: v.port, real_servers: [] };
   }
   if (!vs) return;
