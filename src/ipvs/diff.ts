@@ -159,9 +159,11 @@ export function diff(desired: Table, actual: Table, owned: ReadonlySet<string>, 
     if (adds) destOps.push(...adds);
     if (dels) destOps.push(...dels);
   }
-  // Removed services last added first, as at a graceful stop (Reconciler.stop): a withdrawal
-  // (follow_vrrp) followed soon by the same services again finds their destinations at the head
-  // of the kernel's trash list.
+  // Removed services last added first (a withdrawal, a graceful stop). The kernel keeps removed
+  // destinations in a per-namespace trash list for a while and searches it linearly on every
+  // destination it adds; removed in reverse, the same services added again soon after (in
+  // configuration order) find theirs at the head of the list instead of past every other one (at
+  // 10,000 x 10, a restart right after a stop took minutes instead of seconds).
   delServices.reverse();
   return [...delServices, ...editServices, ...addServices, ...destOps];
 }

@@ -258,15 +258,8 @@ export class Reconciler {
           if (attempt === this.maxAttempts) throw e;
           continue;
         }
-        // Last added, first removed. The kernel keeps a removed destination in a per-namespace
-        // trash list for a while and searches that list linearly on every destination it adds;
-        // removed in reverse, the next start's destinations (added in configuration order) are
-        // found at the head of the list, instead of a scan past every other one (at 10,000 x 10,
-        // a restart within the trash period took minutes instead of seconds).
-        const ops: IpvsOp[] = [...known.values()]
-          .filter((e) => this.owned.has(serviceKeyId(e.service.key)))
-          .map((e): IpvsOp => ({ op: 'del-service', key: e.service.key }))
-          .reverse();
+        // Nothing desired: the diff removes every owned service, last added first (see diff).
+        const ops = diff(new Map(), known, this.owned);
         if (ops.length > 0) {
           const t0 = Date.now();
           try {
